@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "qscope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qscope", targets: ["qscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(name: "Core", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Analysis", dependencies: ["Core"]),
+        .target(name: "TUI", dependencies: ["Core", "Analysis", "CNcursesw"]),
+        .executableTarget(
+            name: "qscope",
+            dependencies: [
+                "Core", "Analysis", "TUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Golden")]),
+        .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["Snapshots"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+/// Analysis: outlier statistics, PTQ evaluation and error propagation (later issues).

@@ -1,0 +1,8 @@
+#ifndef QSCOPE_CBLAS_SHIM_H
+#define QSCOPE_CBLAS_SHIM_H
+/* Debian installs OpenBLAS's cblas.h under the multiarch include directory. */
+#include <cblas.h>
+/* OpenBLAS extensions: thread control, so concurrent runs do not oversubscribe the cores. */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+#endif

@@ -1,0 +1,66 @@
+/// The shape of an OLMo2-style decoder (paper.md §2) and the study's named sizes.
+///
+/// Vocabulary: V; width: C; blocks: L; heads: H; kv heads: G (GQA); head dim D = C/H;
+/// MLP width F = 4C. Invariants (checked by `validate`): H divisible by G, C by H, D even (RoPE).
+public struct ModelConfig: Sendable, Equatable, Codable {
+    public var name: String
+    public var vocab: Int
+    public var width: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    /// RoPE base; the study's code uses 1024 rather than the usual 10000.
+    public var ropeBase: Float
+    /// RMSNorm epsilon, added to the mean square.
+    public var normEps: Float
+
+    public init(name: String, vocab: Int = 256, width: Int, layers: Int, heads: Int = 6,
+                kvHeads: Int = 2, ropeBase: Float = 1024, normEps: Float = 1e-6) {
+        self.name = name
+        self.vocab = vocab
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.ropeBase = ropeBase
+        self.normEps = normEps
+    }
+
+    public var headDim: Int { width / heads }
+    public var kvWidth: Int { kvHeads * headDim }
+    public var mlpWidth: Int { 4 * width }
+
+    /// Parameters in total; the embedding is tied with the head, so it counts once.
+    public var parameterCount: Int { ParameterLayout(config: self).totalCount }
+    /// Parameters outside the embedding (the "non-embedding N" of scaling-law fits).
+    public var nonEmbeddingParameterCount: Int { parameterCount - vocab * width }
+
+    public func validate() throws {
+        guard vocab > 0, width > 0, layers > 0, heads > 0, kvHeads > 0 else {
+            throw QScopeError.badInput("model \(name): every dimension must be positive")
+        }
+        guard width % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
+            throw QScopeError.badInput(
+                "model \(name): width \(width) must split into \(heads) heads of even size, "
+                    + "and \(heads) heads into \(kvHeads) kv groups")
+        }
+    }
+
+    /// The named sizes, smallest first: about 60K to 19M parameters, all with 6 heads in 2 kv
+    /// groups (the study's GQA ratio of 3).
+    public static let sizes: [ModelConfig] = [
+        ModelConfig(name: "tiny", width: 48, layers: 2),
+        ModelConfig(name: "xs", width: 96, layers: 3),
+        ModelConfig(name: "s", width: 144, layers: 4),
+        ModelConfig(name: "m", width: 288, layers: 6),
+        ModelConfig(name: "l", width: 384, layers: 12),
+    ]
+
+    public static func named(_ name: String) throws -> ModelConfig {
+        guard let config = sizes.first(where: { $0.name == name }) else {
+            let names = sizes.map(\.name).joined(separator: ", ")
+            throw QScopeError.badInput("unknown model size '\(name)'; choose one of: \(names)")
+        }
+        return config
+    }
+}

@@ -1,0 +1,64 @@
+/// Elementwise kernels for hot loops: branch-free, allocation-free, written so LLVM vectorises them.
+public enum Kernels {
+    /// e^x to about 1 ulp for x in [-87.3, 88.7] (inputs are clamped to that range).
+    ///
+    /// Cephes' `expf`: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n built
+    /// in the exponent bits. Unlike a libm call it inlines and vectorises, which matters because
+    /// softmax and cross-entropy call it once per attention score and per logit.
+    @inline(__always)
+    public static func exp(_ x: Float) -> Float {
+        let clamped = x < -87.3 ? -87.3 : (x > 88.7 ? 88.7 : x)
+        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let er = p * r * r + r + 1
+        let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
+        return er * scale
+    }
+
+    /// y[i] += x[i]
+    @inline(__always)
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+
+    /// Sum of x[i]·y[i], accumulated in Float (callers needing more precision use `dotDouble`).
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        var s: Float = 0
+        for i in 0..<count { s += x[i] * y[i] }
+        return s
+    }
+
+    /// Sum of x[i]², accumulated in Double so long vectors (gradient norms) do not lose digits.
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+        var i = 0
+        while i + 4 <= count {
+            let a = Double(x[i]), b = Double(x[i + 1]), c = Double(x[i + 2]), d = Double(x[i + 3])
+            s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+            i += 4
+        }
+        while i < count { s0 += Double(x[i]) * Double(x[i]); i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// True when every element is finite.
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        // x - x is 0 for finite x and NaN otherwise; summing keeps the loop branch-free.
+        var acc: Float = 0
+        for i in 0..<count { acc += x[i] - x[i] }
+        return acc == 0
+    }
+
+    /// x[i] *= s
+    @inline(__always)
+    public static func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count: Int) {
+        for i in 0..<count { x[i] *= s }
+    }
+}

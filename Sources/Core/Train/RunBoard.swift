@@ -1,0 +1,107 @@
+import Synchronization
+
+/// Where a run is in its life.
+public enum RunStatus: String, Sendable, Equatable, CaseIterable {
+    case starting, running, paused, stopped, finished, diverged, failed
+
+    /// True once the run will never step again.
+    public var isTerminal: Bool {
+        switch self {
+        case .stopped, .finished, .diverged, .failed: return true
+        case .starting, .running, .paused: return false
+        }
+    }
+}
+
+/// An immutable picture of one run, published by its trainer and copied by readers.
+public struct RunSnapshot: Sendable, Equatable {
+    public var id: Int
+    /// Display name, e.g. `adamw/tiny`.
+    public var name: String
+    public var optimizer: String
+    public var model: String
+    public var status: RunStatus
+    public var step: Int
+    public var totalSteps: Int
+    public var tokens: Int
+    public var trainLoss: Double?
+    public var valLoss: Double?
+    public var learningRate: Double
+    public var gradNorm: Double?
+    public var tokensPerSecond: Double
+    /// Seconds of training so far (paused time excluded).
+    public var elapsed: Double
+    public var parameterCount: Int
+    /// Bytes of optimizer state (moments, preconditioners).
+    public var optimizerStateBytes: Int
+    /// A human-readable note: why the run diverged or failed, where it was saved.
+    public var message: String?
+    public var trainHistory: MetricSeries
+    public var valHistory: MetricSeries
+
+    public init(id: Int, name: String, optimizer: String, model: String, totalSteps: Int,
+                parameterCount: Int, historyCapacity: Int = 4096) {
+        self.id = id
+        self.name = name
+        self.optimizer = optimizer
+        self.model = model
+        self.status = .starting
+        self.step = 0
+        self.totalSteps = totalSteps
+        self.tokens = 0
+        self.learningRate = 0
+        self.tokensPerSecond = 0
+        self.elapsed = 0
+        self.parameterCount = parameterCount
+        self.optimizerStateBytes = 0
+        self.trainHistory = MetricSeries(capacity: historyCapacity)
+        self.valHistory = MetricSeries(capacity: historyCapacity)
+    }
+}
+
+/// The shared, lock-protected table of every run's latest snapshot.
+///
+/// Trainers publish whole snapshots; readers copy them out. Copying is cheap (the histories are
+/// copy-on-write arrays), so the lock is held only for an assignment and nobody renders or
+/// computes under it. `generation` increases on every publish, letting a reader skip a copy
+/// when nothing changed.
+public final class RunBoard: Sendable {
+    private let runs = Mutex<[Int: RunSnapshot]>([:])
+    private let generationCounter = Atomic<Int>(0)
+
+    public init() {}
+
+    /// A number that changes whenever any run publishes.
+    public var generation: Int { generationCounter.load(ordering: .acquiring) }
+
+    public func publish(_ snapshot: RunSnapshot) {
+        runs.withLock { $0[snapshot.id] = snapshot }
+        generationCounter.add(1, ordering: .releasing)
+    }
+
+    /// Every run's snapshot, ordered by run id.
+    public func snapshots() -> [RunSnapshot] {
+        let copy = runs.withLock { $0 }
+        return copy.values.sorted { $0.id < $1.id }
+    }
+
+    public func snapshot(id: Int) -> RunSnapshot? {
+        runs.withLock { $0[id] }
+    }
+}
+
+/// Commands a reader sends to one trainer; the trainer polls them between steps.
+public final class RunControl: Sendable {
+    private let pausedFlag = Atomic<Bool>(false)
+    private let stopFlag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isPaused: Bool { pausedFlag.load(ordering: .relaxed) }
+    public var isStopRequested: Bool { stopFlag.load(ordering: .relaxed) }
+
+    public func pause() { pausedFlag.store(true, ordering: .relaxed) }
+    public func resume() { pausedFlag.store(false, ordering: .relaxed) }
+    public func togglePause() { pausedFlag.store(!isPaused, ordering: .relaxed) }
+    public func requestStop() { stopFlag.store(true, ordering: .relaxed) }
+}
