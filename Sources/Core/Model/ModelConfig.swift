@@ -64,3 +64,15 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         return config
     }
 }
+
+extension ModelConfig {
+    /// Floating-point operations of one training step per token (forward + backward ≈ 3×
+    /// forward), counting every matmul including the head and the full T×T attention products
+    /// the kernels actually compute.
+    public func trainingFLOPsPerToken(seq: Int) -> Double {
+        let matmulParams = Double(nonEmbeddingParameterCount - layers * (heads + 2 * width) - width)
+            + Double(vocab * width)
+        let attention = Double(layers) * 2 * 2 * Double(seq) * Double(heads * headDim)
+        return 3 * (2 * matmulParams + attention)
+    }
+}

@@ -1,0 +1,44 @@
+/// AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay
+/// Regularization", ICLR 2019), exactly as `torch.optim.AdamW` (algorithms.md §1).
+///
+///     p ← p·(1 − lr·wd)
+///     m ← β1·m + (1 − β1)·g
+///     v ← β2·v + (1 − β2)·g²
+///     p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+///
+/// The study's defaults: β = (0.9, 0.95), ε = 1e-8, weight decay 0 (paper.md §1).
+public struct AdamW: UpdateRule {
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    public var weightDecay: Float
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.95, eps: Float = 1e-8, weightDecay: Float = 0) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+    }
+
+    public func stateSlots(for parameter: ParameterInfo) -> [StateSlot] {
+        [StateSlot("exp_avg", shape: parameter.shape), StateSlot("exp_avg_sq", shape: parameter.shape)]
+    }
+
+    public func update(parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+                       info: ParameterInfo, state: TensorState, lr: Float) {
+        let m = state.tensors[0].data, v = state.tensors[1].data
+        let t = Double(state.step)
+        let bc1 = 1 - Math.pow(Double(beta1), t)
+        let bc2Sqrt = Float((1 - Math.pow(Double(beta2), t)).squareRoot())
+        let stepSize = Float(Double(lr) / bc1)
+        let decay = 1 - lr * weightDecay
+        let b1 = beta1, b2 = beta2, eps = eps
+        for i in 0..<p.count {
+            let gi = g[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            let denom = v[i].squareRoot() / bc2Sqrt + eps
+            p[i] = p[i] * decay - stepSize * m[i] / denom
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A saved run: parameters, optimizer state, and where training stood.
+///
+/// Stored as safetensors: parameters under their layout names, optimizer state under
+/// `optim.<parameter>.<slot>`, and the run in `__metadata__` (`qscope.config` as JSON,
+/// `qscope.step`, `qscope.tokens`, `qscope.elapsed`).
+public enum Checkpoint {
+    public struct Position: Sendable, Equatable {
+        public var step: Int
+        public var tokens: Int
+        public var elapsed: Double
+    }
+
+    public static func save(path: String, config: TrainConfig, model: Transformer, optimizer: Optimizer,
+                            position: Position) throws {
+        var entries = model.layout.parameters.map {
+            Safetensors.Entry(name: $0.name, shape: $0.shape,
+                              values: UnsafeBufferPointer(start: model.parameters.data + $0.offset, count: $0.count))
+        }
+        for (name, tensor) in optimizer.namedStateTensors {
+            entries.append(Safetensors.Entry(name: name, shape: tensor.shape, values: UnsafeBufferPointer(tensor.buffer)))
+        }
+        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let metadata = [
+            "format": "pt", "qscope.config": configJSON, "qscope.step": String(position.step),
+            "qscope.tokens": String(position.tokens), "qscope.elapsed": String(position.elapsed),
+        ]
+        try Safetensors.write(entries, metadata: metadata, to: path)
+    }
+
+    /// The run configuration stored in a checkpoint.
+    public static func config(of file: Safetensors.File, path: String) throws -> TrainConfig {
+        guard let json = file.metadata["qscope.config"],
+              let config = try? JSONDecoder().decode(TrainConfig.self, from: Data(json.utf8)) else {
+            throw QScopeError.badInput("\(path) has no qscope run configuration; was it written by qscope?")
+        }
+        return config
+    }
+
+    /// Copies parameters and optimizer state from `file` into `model` and `optimizer`; every
+    /// tensor must be present with the right shape.
+    public static func restore(_ file: Safetensors.File, path: String, model: Transformer,
+                               optimizer: Optimizer) throws -> Position {
+        func copy(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
+            guard let entry = file.tensors[name] else {
+                throw QScopeError.badInput("\(path) lacks tensor \(name)")
+            }
+            guard entry.shape == shape else {
+                throw QScopeError.badInput("\(path): \(name) has shape \(entry.shape), expected \(shape)")
+            }
+            entry.values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        for p in model.layout.parameters {
+            try copy(p.name, shape: p.shape, into: model.parameters.data + p.offset)
+        }
+        for (name, tensor) in optimizer.namedStateTensors {
+            try copy(name, shape: tensor.shape, into: tensor.data)
+        }
+        let step = Int(file.metadata["qscope.step"] ?? "") ?? 0
+        optimizer.setStepCount(step)
+        return Position(step: step, tokens: Int(file.metadata["qscope.tokens"] ?? "") ?? 0,
+                        elapsed: Double(file.metadata["qscope.elapsed"] ?? "") ?? 0)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Trains one run: owns its model, optimizer and data, steps until done, stopped or diverged,
+/// and publishes snapshots to a `RunBoard`.
+///
+/// A `Trainer` is confined to the thread that created it (it holds raw buffers); other threads
+/// talk to it only through its `RunControl` and read it only through the board.
+public final class Trainer {
+    public let config: TrainConfig
+    public let model: Transformer
+    public let optimizer: Optimizer
+    private let sampler: BatchSampler
+    private let schedule: LRSchedule
+    private let board: RunBoard
+    private let control: RunControl
+    private var snapshot: RunSnapshot
+    private var position: Checkpoint.Position
+    private var lastPublish: Double = 0
+
+    /// Builds the run; with `resumeFrom`, parameters, optimizer state and position come from that
+    /// checkpoint (whose configuration the caller has already merged into `config`).
+    public init(config: TrainConfig, corpus: Corpus, runID: Int, board: RunBoard, control: RunControl,
+                resumeFrom: Safetensors.File? = nil, resumePath: String = "") throws {
+        try config.validate()
+        self.config = config
+        model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
+        optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, settings: config.optimizerSettings)
+        sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
+        schedule = try LRSchedule.named(config.schedule)
+        self.board = board
+        self.control = control
+        if let file = resumeFrom {
+            position = try Checkpoint.restore(file, path: resumePath, model: model, optimizer: optimizer)
+        } else {
+            var rng = RNG(seed: config.seed, stream: 1)
+            model.initialize(rng: &rng)
+            position = Checkpoint.Position(step: 0, tokens: 0, elapsed: 0)
+        }
+        snapshot = RunSnapshot(id: runID, name: "\(config.optimizer)/\(config.model.name)",
+                               optimizer: config.optimizer, model: config.model.name,
+                               totalSteps: config.steps, parameterCount: model.layout.totalCount)
+        snapshot.optimizerStateBytes = optimizer.stateByteCount
+        snapshot.step = position.step
+        snapshot.tokens = position.tokens
+        snapshot.elapsed = position.elapsed
+        board.publish(snapshot)
+    }
+
+    /// Mean validation loss over the fixed validation batches.
+    public func evaluate() -> Double {
+        var total = 0.0
+        for i in 0..<config.evalBatches {
+            sampler.fillValidation(index: i, of: config.evalBatches, tokens: model.tokens, targets: model.targets)
+            total += model.forward()
+        }
+        return total / Double(config.evalBatches)
+    }
+
+    /// Runs until `config.steps`, a stop request or divergence; `onLog` sees every log record
+    /// (on this thread). Returns the final status.
+    @discardableResult
+    public func run(onLog: (TrainLog) -> Void = { _ in }) -> RunStatus {
+        let tokensPerStep = config.batch * config.seq
+        setStatus(.running)
+        if position.step == 0 { recordValidation(evaluate()) }
+        var windowTokens = 0, windowCompute = 0.0
+        var sessionStart = Self.now(), elapsedBase = position.elapsed
+        while position.step < config.steps {
+            if control.isStopRequested { return finish(.stopped) }
+            if control.isPaused {
+                elapsedBase += Self.now() - sessionStart
+                setStatus(.paused)
+                while control.isPaused && !control.isStopRequested { Thread.sleep(forTimeInterval: 0.02) }
+                setStatus(.running)
+                sessionStart = Self.now()
+                windowTokens = 0
+                windowCompute = 0
+                continue
+            }
+            let t0 = Self.now()
+            let step = position.step
+            let factor = Float(schedule.factor(step: step, total: config.steps))
+            sampler.fillTraining(step: step, tokens: model.tokens, targets: model.targets)
+            let loss = model.forward()
+            model.backward()
+            let gradNorm = Kernels.sumOfSquares(model.gradients.data, count: model.gradients.count).squareRoot()
+            guard loss.isFinite, gradNorm.isFinite else {
+                return finish(.diverged, message: "diverged at step \(step + 1): loss \(loss), gradient norm \(gradNorm)")
+            }
+            optimizer.step(parameters: model.parameters, gradients: model.gradients, baseLR: config.learningRate,
+                           factor: factor)
+            position.step += 1
+            position.tokens += tokensPerStep
+            windowTokens += tokensPerStep
+            windowCompute += Self.now() - t0
+            position.elapsed = elapsedBase + (Self.now() - sessionStart)
+
+            let lr = Double(config.learningRate * factor)
+            snapshot.step = position.step
+            snapshot.tokens = position.tokens
+            snapshot.trainLoss = loss
+            snapshot.learningRate = lr
+            snapshot.gradNorm = gradNorm
+            snapshot.elapsed = position.elapsed
+            snapshot.trainHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
+
+            let isLast = position.step == config.steps
+            var valLoss: Double?
+            if isLast || (config.evalEvery > 0 && position.step % config.evalEvery == 0) {
+                valLoss = evaluate()
+                recordValidation(valLoss!)
+            }
+            // Throughput counts training time only, so evaluations do not make it jump.
+            if windowCompute > 0 { snapshot.tokensPerSecond = Double(windowTokens) / windowCompute }
+            if isLast || position.step % config.logEvery == 0 || valLoss != nil {
+                onLog(TrainLog(step: position.step, tokens: position.tokens, loss: loss, valLoss: valLoss,
+                               learningRate: lr, gradNorm: gradNorm, tokensPerSecond: snapshot.tokensPerSecond,
+                               elapsed: position.elapsed))
+                windowTokens = 0
+                windowCompute = 0
+            }
+            publishThrottled(force: valLoss != nil)
+        }
+        return finish(.finished)
+    }
+
+    /// Writes a checkpoint of the current state (atomically).
+    public func save(to path: String) throws {
+        try Checkpoint.save(path: path, config: config, model: model, optimizer: optimizer, position: position)
+    }
+
+    public var currentPosition: Checkpoint.Position { position }
+
+    private func recordValidation(_ loss: Double) {
+        snapshot.valLoss = loss
+        snapshot.valHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
+        publishThrottled(force: true)
+    }
+
+    private func setStatus(_ status: RunStatus, message: String? = nil) {
+        snapshot.status = status
+        if let message { snapshot.message = message }
+        board.publish(snapshot)
+        lastPublish = Self.now()
+    }
+
+    private func finish(_ status: RunStatus, message: String? = nil) -> RunStatus {
+        setStatus(status, message: message)
+        return status
+    }
+
+    /// Publishes at most ~20 times a second: each publish makes the next history append copy
+    /// the (shared, copy-on-write) history, so publishing every step would waste time.
+    private func publishThrottled(force: Bool) {
+        let now = Self.now()
+        guard force || now - lastPublish >= 0.05 else { return }
+        board.publish(snapshot)
+        lastPublish = now
+    }
+
+    /// Seconds on a monotonic clock.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

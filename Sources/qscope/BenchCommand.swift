@@ -1,0 +1,67 @@
+import ArgumentParser
+import Core
+import Foundation
+
+/// `qscope bench`: training throughput per model size, split into forward, backward, optimizer.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training throughput (tokens/s) and time per step for each model size.")
+
+    @Option(help: "Model size, or `all`.")
+    var model = "all"
+
+    @Option(help: "Optimizer to time.")
+    var optimizer = "adamw"
+
+    @Option(help: "Sequences per batch.")
+    var batch = 16
+
+    @Option(help: "Sequence length.")
+    var seq = 128
+
+    @Option(help: "BLAS threads (default: every core).")
+    var threads: Int?
+
+    @Option(help: "Minimum seconds timed per size.")
+    var seconds: Double = 2
+
+    @Flag(help: "One JSON object per size.")
+    var json = false
+
+    func run() throws {
+        let sizes = model == "all" ? ModelConfig.sizes : [try ModelConfig.named(model)]
+        guard batch > 0, seq >= 2, seconds > 0 else {
+            throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
+        }
+        _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: sizes[0]), settings: OptimizerSettings())
+        BLAS.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let peak = Benchmark.sgemmPeak()
+        if !json {
+            Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s with \(BLAS.threads) BLAS threads; "
+                  + "batch \(batch)×\(seq), \(optimizer)")
+            Output.line("model  params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
+        }
+        for size in sizes {
+            let r = try Benchmark.run(model: size, optimizer: optimizer, batch: batch, seq: seq, minSeconds: seconds)
+            let bytesPerParam = Double(r.optimizerStateBytes) / Double(size.parameterCount)
+            if json {
+                Output.line(JSONLine.encode([
+                    ("model", .string(size.name)), ("optimizer", .string(optimizer)), ("params", .int(size.parameterCount)),
+                    ("batch", .int(batch)), ("seq", .int(seq)), ("threads", .int(r.threads)),
+                    ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
+                    ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
+                    ("optimizer_ms", .double(r.optimizerMs)), ("gflops", .double(r.gflops)),
+                    ("sgemm_peak_gflops", .double(peak)), ("state_bytes_per_param", .double(bytesPerParam)),
+                ]))
+            } else {
+                Output.line([size.name.padding(6), Format.count(size.parameterCount).padding(8),
+                       String(format: "%9.0f", r.tokensPerSecond), String(format: "%9.1f", r.stepMs),
+                       String(format: "%7.1f", r.forwardMs), String(format: "%7.1f", r.backwardMs),
+                       String(format: "%7.1f", r.optimizerMs), String(format: "%8.1f", r.gflops),
+                       String(format: "%5.0f%%", 100 * r.gflops / peak), String(format: "%8.1f", bytesPerParam)]
+                    .joined(separator: " "))
+            }
+        }
+    }
+}

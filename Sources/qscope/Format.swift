@@ -1,0 +1,93 @@
+import Core
+import Foundation
+
+/// Human-readable numbers for progress lines and tables.
+enum Format {
+    /// 61692 → "61.7K", 18982344 → "19.0M".
+    static func count(_ n: Int) -> String {
+        switch n {
+        case ..<1_000: return "\(n)"
+        case ..<1_000_000: return String(format: "%.1fK", Double(n) / 1e3)
+        default: return String(format: "%.1fM", Double(n) / 1e6)
+        }
+    }
+
+    static func progress(_ log: TrainLog, total: Int) -> String {
+        let width = String(total).count
+        let step = String(repeating: " ", count: max(0, width - String(log.step).count)) + String(log.step)
+        var line = "step \(step)/\(total)  loss \(String(format: "%.4f", log.loss))"
+        if let val = log.valLoss { line += "  val \(String(format: "%.4f", val))" }
+        line += "  lr \(String(format: "%.2e", log.learningRate))"
+        line += "  \(count(Int(log.tokensPerSecond))) tok/s  \(String(format: "%.1f", log.elapsed))s"
+        return line
+    }
+}
+
+/// One-object-per-line JSON output with stable snake_case keys.
+enum JSONLine {
+    static func record(_ log: TrainLog) -> String {
+        encode([
+            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", .double(log.loss)),
+            ("val_loss", log.valLoss.map(JSONValue.double) ?? .null), ("lr", .double(log.learningRate)),
+            ("grad_norm", .double(log.gradNorm)), ("tokens_per_s", .double(log.tokensPerSecond)),
+            ("elapsed_s", .double(log.elapsed)),
+        ])
+    }
+
+    static func final(snapshot: RunSnapshot?, config: TrainConfig, saved: String?) -> String {
+        encode([
+            ("final", .bool(true)), ("status", .string(snapshot?.status.rawValue ?? "failed")),
+            ("optimizer", .string(config.optimizer)), ("model", .string(config.model.name)),
+            ("step", .int(snapshot?.step ?? 0)), ("tokens", .int(snapshot?.tokens ?? 0)),
+            ("loss", snapshot?.trainLoss.map(JSONValue.double) ?? .null),
+            ("val_loss", snapshot?.valLoss.map(JSONValue.double) ?? .null),
+            ("params", .int(config.model.parameterCount)),
+            ("params_non_embedding", .int(config.model.nonEmbeddingParameterCount)),
+            ("elapsed_s", .double(snapshot?.elapsed ?? 0)),
+            ("saved", saved.map(JSONValue.string) ?? .null),
+            ("message", snapshot?.message.map(JSONValue.string) ?? .null),
+        ])
+    }
+
+    enum JSONValue {
+        case int(Int), double(Double), string(String), bool(Bool), null
+    }
+
+    /// Keys keep the given order, which JSONSerialization would not.
+    static func encode(_ fields: [(String, JSONValue)]) -> String {
+        let body = fields.map { key, value -> String in
+            let rendered: String
+            switch value {
+            case .int(let v): rendered = String(v)
+            case .double(let v): rendered = v.isFinite ? String(v) : "null"
+            case .string(let v): rendered = quote(v)
+            case .bool(let v): rendered = v ? "true" : "false"
+            case .null: rendered = "null"
+            }
+            return "\(quote(key)):\(rendered)"
+        }
+        return "{" + body.joined(separator: ",") + "}"
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Writes whole lines to stdout unbuffered, so a reader of a pipe sees each record at once.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Core
+import Foundation
+
+/// qscope: train small LMs with the study's optimizers and watch how they take quantization.
+@main
+struct QScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qscope",
+        abstract: "A terminal workbench for how optimizers change a language model's robustness to quantization.",
+        subcommands: [DashboardCommand.self, TrainCommand.self, BenchCommand.self, ModelsCommand.self],
+        defaultSubcommand: DashboardCommand.self)
+
+    /// Parses and runs, mapping every failure to one line on stderr: exit 2 for bad input
+    /// (including unknown flags and bad numbers), 1 for runtime failures.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as QScopeError {
+            fail(error.description, code: error.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail("\(message) (see qscope --help)", code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("qscope: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Core
+
+/// The flags that define a training run, shared by `train` and the dashboard.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")).")
+    var optimizer = "adamw"
+
+    @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`).")
+    var model = "tiny"
+
+    @Option(help: "Optimizer steps.")
+    var steps = 1000
+
+    @Option(help: "Peak learning rate.")
+    var lr: Float = 3e-3
+
+    @Option(help: "Sequences per batch.")
+    var batch = 16
+
+    @Option(help: "Sequence length in bytes.")
+    var seq = 128
+
+    @Option(help: "UTF-8 text file to train on (default: the King James Bible cache, see README).")
+    var corpus: String?
+
+    @Option(help: "Seed for initialisation and data order.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Learning-rate schedule: trapezoidal (the study's), cosine or constant.")
+    var schedule = "trapezoidal"
+
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay.")
+    var weightDecay: Float = 0
+
+    @Option(name: .customLong("eval-every"), help: "Steps between validation evaluations.")
+    var evalEvery = 50
+
+    @Option(name: .customLong("eval-batches"), help: "Validation batches per evaluation.")
+    var evalBatches = 8
+
+    @Option(name: .customLong("log-every"), help: "Steps between log records.")
+    var logEvery = 10
+
+    @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped.")
+    var save: String?
+
+    @Option(help: "Continue the run saved in this checkpoint.")
+    var resume: String?
+
+    /// The run configuration, the corpus and (when resuming) the checkpoint, all validated on
+    /// the calling thread so bad input fails before any thread or terminal is touched.
+    func prepare() throws -> (config: TrainConfig, corpus: Corpus, checkpoint: Safetensors.File?) {
+        var config: TrainConfig
+        var checkpoint: Safetensors.File?
+        if let resume {
+            let file = try Safetensors.read(path: resume)
+            config = try Checkpoint.config(of: file, path: resume)
+            checkpoint = file
+            // A resumed run keeps its own configuration, except for a longer horizon.
+            config.steps = max(config.steps, steps)
+        } else {
+            config = TrainConfig(model: try ModelConfig.named(model))
+            config.optimizer = optimizer
+            config.learningRate = lr
+            config.batch = batch
+            config.seq = seq
+            config.seed = seed
+            config.schedule = schedule
+            config.steps = steps
+            config.optimizerSettings.weightDecay = weightDecay
+        }
+        config.evalEvery = evalEvery
+        config.evalBatches = evalBatches
+        config.logEvery = logEvery
+        try config.validate()
+        let corpus = try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
+        return (config, corpus, checkpoint)
+    }
+}
