@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Sequence length.")
     var seq = 128
 
-    @Option(help: "BLAS threads (default: every core).")
+    @Option(help: "Threads (data-parallel shards of the batch; default: every core).")
     var threads: Int?
 
     @Option(help: "Minimum seconds timed per size.")
@@ -35,15 +35,17 @@ struct BenchCommand: ParsableCommand {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
         }
         _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: sizes[0]), settings: OptimizerSettings())
-        BLAS.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let peak = Benchmark.sgemmPeak()
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
+        let peak = Benchmark.sgemmPeak(threads: threads)
         if !json {
-            Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s with \(BLAS.threads) BLAS threads; "
+            Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s on \(threads) threads; "
                   + "batch \(batch)×\(seq), \(optimizer)")
             Output.line("model  params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
         }
         for size in sizes {
-            let r = try Benchmark.run(model: size, optimizer: optimizer, batch: batch, seq: seq, minSeconds: seconds)
+            let r = try Benchmark.run(model: size, optimizer: optimizer, batch: batch, seq: seq, threads: threads,
+                                      minSeconds: seconds)
             let bytesPerParam = Double(r.optimizerStateBytes) / Double(size.parameterCount)
             if json {
                 Output.line(JSONLine.encode([

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import Foundation
 
 /// The flags that define a training run, shared by `train` and the dashboard.
 struct RunOptions: ParsableArguments {
@@ -42,6 +43,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("log-every"), help: "Steps between log records.")
     var logEvery = 10
 
+    @Option(help: "Threads: data-parallel shards of each batch (default: every core).")
+    var threads: Int?
+
     @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped.")
     var save: String?
 
@@ -73,6 +77,7 @@ struct RunOptions: ParsableArguments {
         config.evalEvery = evalEvery
         config.evalBatches = evalBatches
         config.logEvery = logEvery
+        config.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         try config.validate()
         let corpus = try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
         return (config, corpus, checkpoint)

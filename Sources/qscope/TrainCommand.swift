@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let (config, corpus, checkpoint) = try options.prepare()
-        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
+        BLAS.threads = 1
         let board = RunBoard(), control = RunControl()
         let trainer = try Trainer(config: config, corpus: corpus, runID: 0, board: board, control: control,
                                   resumeFrom: checkpoint, resumePath: options.resume ?? "")

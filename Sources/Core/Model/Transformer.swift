@@ -28,7 +28,9 @@ public final class Transformer {
         let q, k, v, o, qkScale, attnGain, up, down, mlpGain: Int
     }
 
-    public init(config: ModelConfig, batch: Int, seq: Int) throws {
+    /// A model for batches of (batch, seq). With `sharing`, the parameters are that tensor (not
+    /// copied): data-parallel shards read one set of weights and keep their own gradients.
+    public init(config: ModelConfig, batch: Int, seq: Int, sharing shared: Tensor? = nil) throws {
         try config.validate()
         guard batch > 0, seq > 1 else {
             throw QScopeError.badInput("batch must be at least 1 and sequence length at least 2")
@@ -37,7 +39,12 @@ public final class Transformer {
         self.batch = batch
         self.seq = seq
         layout = ParameterLayout(config: config)
-        parameters = Tensor(shape: [layout.totalCount])
+        if let shared {
+            precondition(shared.count == layout.totalCount, "shared parameters do not match the layout")
+            parameters = shared
+        } else {
+            parameters = Tensor(shape: [layout.totalCount])
+        }
         gradients = Tensor(shape: [layout.totalCount])
         tokens = .allocate(capacity: batch * seq)
         targets = .allocate(capacity: batch * seq)

@@ -8,7 +8,11 @@ public enum Kernels {
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
         let clamped = x < -87.3 ? -87.3 : (x > 88.7 ? 88.7 : x)
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Adding 1.5·2²³ rounds x·log2(e) to the nearest integer n (ties to even) and leaves n in
+        // the low mantissa bits, so both n and 2ⁿ come from wrapping integer ops. No float→int
+        // conversion (which Swift range-checks) and no libm call: the loop vectorises.
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p: Float = 1.987_569_15e-4
         p = p * r + 1.398_199_95e-3
@@ -17,8 +21,59 @@ public enum Kernels {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         let er = p * r * r + r + 1
-        let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
         return er * scale
+    }
+
+    /// x[i] ← e^(x[i] − shift); returns the sum of the new values.
+    ///
+    /// The exponentials are one vectorisable pass; the sum is a second pass with SIMD partial
+    /// sums, since a running scalar sum would keep the first pass scalar.
+    @inline(__always)
+    public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        for i in 0..<count { x[i] = exp(x[i] - shift) }
+        return sum(x, count: count)
+    }
+
+    /// Sum of x[i], over eight interleaved partial sums (fixed order, so reproducible).
+    @inline(__always)
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 8 <= count {
+            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count {
+            s += x[i]
+            i += 1
+        }
+        return s
+    }
+
+    /// The largest of x[0..<count] (count ≥ 1; NaNs are not expected here).
+    @inline(__always)
+    public static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var m = x[0]
+        var i = 1
+        if count >= 8 {
+            let raw = UnsafeRawPointer(x)
+            var acc = raw.loadUnaligned(as: SIMD8<Float>.self)
+            i = 8
+            while i + 8 <= count {
+                let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                acc.replace(with: v, where: v .> acc)
+                i += 8
+            }
+            m = acc.max()
+        }
+        while i < count {
+            if x[i] > m { m = x[i] }
+            i += 1
+        }
+        return m
     }
 
     /// y[i] += x[i]
@@ -27,11 +82,25 @@ public enum Kernels {
         for i in 0..<count { y[i] += x[i] }
     }
 
-    /// Sum of x[i]·y[i], accumulated in Float (callers needing more precision use `dotDouble`).
+    /// Sum of x[i]·y[i] in Float, over eight interleaved partial sums.
+    ///
+    /// Strict IEEE order forbids the compiler from splitting a reduction into lanes; doing it by
+    /// hand with SIMD8 gives vector speed, and a fixed summation order keeps results reproducible.
     @inline(__always)
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        var s: Float = 0
-        for i in 0..<count { s += x[i] * y[i] }
+        var acc = SIMD8<Float>()
+        var i = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+        while i + 8 <= count {
+            acc += rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count {
+            s += x[i] * y[i]
+            i += 1
+        }
         return s
     }
 

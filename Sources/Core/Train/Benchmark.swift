@@ -21,8 +21,8 @@ public enum Benchmark {
     /// Runs `warmup` untimed steps, then times steps until `minSteps` are done and at least
     /// `minSeconds` have passed. Data are random bytes: speed does not depend on the text.
     public static func run(model config: ModelConfig, optimizer name: String = "adamw", batch: Int, seq: Int,
-                           warmup: Int = 3, minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
-        let model = try Transformer(config: config, batch: batch, seq: seq)
+                           threads: Int, warmup: Int = 3, minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
+        let model = try DataParallelModel(config: config, batch: batch, seq: seq, shardCount: threads)
         let optimizer = try OptimizerFactory.make(name, layout: model.layout, settings: OptimizerSettings())
         var rng = RNG(seed: 42)
         model.initialize(rng: &rng)
@@ -47,14 +47,17 @@ public enum Benchmark {
             step += 1
         }
         func medianMs(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] * 1000 }
-        return Result(model: config, optimizer: name, batch: batch, seq: seq, threads: BLAS.threads,
+        return Result(model: config, optimizer: name, batch: batch, seq: seq, threads: model.shardCount,
                       forwardMs: medianMs(fwd), backwardMs: medianMs(bwd), optimizerMs: medianMs(opt),
                       stepMs: medianMs(total), optimizerStateBytes: optimizer.stateByteCount)
     }
 
-    /// The machine's sgemm rate in GFLOP/s on an n×n×n product with the current BLAS threads:
-    /// the ceiling that model FLOP/s are compared with.
-    public static func sgemmPeak(n: Int = 1024, repeats: Int = 8) -> Double {
+    /// The machine's sgemm rate in GFLOP/s on an n×n×n product with `threads` BLAS threads:
+    /// the ceiling that model FLOP/s are compared with. Leaves BLAS single-threaded, as the
+    /// data-parallel trainers want it.
+    public static func sgemmPeak(threads: Int, n: Int = 1024, repeats: Int = 8) -> Double {
+        BLAS.threads = threads
+        defer { BLAS.threads = 1 }
         let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
         var rng = RNG(seed: 3)
         rng.fillGaussian(a.buffer, std: 1)

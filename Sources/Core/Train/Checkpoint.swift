@@ -12,11 +12,11 @@ public enum Checkpoint {
         public var elapsed: Double
     }
 
-    public static func save(path: String, config: TrainConfig, model: Transformer, optimizer: Optimizer,
-                            position: Position) throws {
-        var entries = model.layout.parameters.map {
+    public static func save(path: String, config: TrainConfig, layout: ParameterLayout, parameters: Tensor,
+                            optimizer: Optimizer, position: Position) throws {
+        var entries = layout.parameters.map {
             Safetensors.Entry(name: $0.name, shape: $0.shape,
-                              values: UnsafeBufferPointer(start: model.parameters.data + $0.offset, count: $0.count))
+                              values: UnsafeBufferPointer(start: parameters.data + $0.offset, count: $0.count))
         }
         for (name, tensor) in optimizer.namedStateTensors {
             entries.append(Safetensors.Entry(name: name, shape: tensor.shape, values: UnsafeBufferPointer(tensor.buffer)))
@@ -38,10 +38,10 @@ public enum Checkpoint {
         return config
     }
 
-    /// Copies parameters and optimizer state from `file` into `model` and `optimizer`; every
+    /// Copies parameters and optimizer state from `file` into `parameters` and `optimizer`; every
     /// tensor must be present with the right shape.
-    public static func restore(_ file: Safetensors.File, path: String, model: Transformer,
-                               optimizer: Optimizer) throws -> Position {
+    public static func restore(_ file: Safetensors.File, path: String, layout: ParameterLayout,
+                               parameters: Tensor, optimizer: Optimizer) throws -> Position {
         func copy(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
             guard let entry = file.tensors[name] else {
                 throw QScopeError.badInput("\(path) lacks tensor \(name)")
@@ -51,8 +51,8 @@ public enum Checkpoint {
             }
             entry.values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: $0.count) }
         }
-        for p in model.layout.parameters {
-            try copy(p.name, shape: p.shape, into: model.parameters.data + p.offset)
+        for p in layout.parameters {
+            try copy(p.name, shape: p.shape, into: parameters.data + p.offset)
         }
         for (name, tensor) in optimizer.namedStateTensors {
             try copy(name, shape: tensor.shape, into: tensor.data)

@@ -17,6 +17,9 @@ public struct TrainConfig: Sendable, Codable, Equatable {
     public var evalBatches: Int = 8
     /// Steps between log records.
     public var logEvery: Int = 10
+    /// Data-parallel shards of each batch, one per core used. Results are bit-identical for a
+    /// given value, and differ in the last bits between values (sums are ordered differently).
+    public var threads: Int = 1
 
     public init(model: ModelConfig) {
         self.model = model
@@ -31,6 +34,7 @@ public struct TrainConfig: Sendable, Codable, Equatable {
         try positive(steps, "--steps")
         try positive(evalBatches, "--eval-batches")
         try positive(logEvery, "--log-every")
+        try positive(threads, "--threads")
         guard seq >= 2 else { throw QScopeError.badInput("--seq must be at least 2 (got \(seq))") }
         guard evalEvery >= 0 else { throw QScopeError.badInput("--eval-every must be 0 or more") }
         guard learningRate.isFinite, learningRate > 0 else {

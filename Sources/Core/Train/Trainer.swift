@@ -7,7 +7,7 @@ import Foundation
 /// talk to it only through its `RunControl` and read it only through the board.
 public final class Trainer {
     public let config: TrainConfig
-    public let model: Transformer
+    public let model: DataParallelModel
     public let optimizer: Optimizer
     private let sampler: BatchSampler
     private let schedule: LRSchedule
@@ -23,14 +23,16 @@ public final class Trainer {
                 resumeFrom: Safetensors.File? = nil, resumePath: String = "") throws {
         try config.validate()
         self.config = config
-        model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
+        model = try DataParallelModel(config: config.model, batch: config.batch, seq: config.seq,
+                                      shardCount: config.threads)
         optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, settings: config.optimizerSettings)
         sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
         schedule = try LRSchedule.named(config.schedule)
         self.board = board
         self.control = control
         if let file = resumeFrom {
-            position = try Checkpoint.restore(file, path: resumePath, model: model, optimizer: optimizer)
+            position = try Checkpoint.restore(file, path: resumePath, layout: model.layout, parameters: model.parameters,
+                                              optimizer: optimizer)
         } else {
             var rng = RNG(seed: config.seed, stream: 1)
             model.initialize(rng: &rng)
@@ -126,7 +128,8 @@ public final class Trainer {
 
     /// Writes a checkpoint of the current state (atomically).
     public func save(to path: String) throws {
-        try Checkpoint.save(path: path, config: config, model: model, optimizer: optimizer, position: position)
+        try Checkpoint.save(path: path, config: config, layout: model.layout, parameters: model.parameters,
+                            optimizer: optimizer, position: position)
     }
 
     public var currentPosition: Checkpoint.Position { position }

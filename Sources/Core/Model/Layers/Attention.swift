@@ -72,16 +72,8 @@ public enum Attention {
     static func causalSoftmaxRows(_ p: UnsafeMutablePointer<Float>, seq t: Int) {
         for i in 0..<t {
             let row = p + i * t
-            var maxZ = row[0]
-            for j in 0...i where row[j] > maxZ { maxZ = row[j] }
-            var sum: Float = 0
-            for j in 0...i {
-                let e = Kernels.exp(row[j] - maxZ)
-                row[j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0...i { row[j] *= inv }
+            let sum = Kernels.expShiftedInPlace(row, count: i + 1, shift: Kernels.max(row, count: i + 1))
+            Kernels.scale(row, by: 1 / sum, count: i + 1)
             if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
         }
     }

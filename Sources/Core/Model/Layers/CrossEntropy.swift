@@ -7,18 +7,10 @@ public enum CrossEntropy {
         var total: Double = 0
         for i in 0..<n {
             let z = logits + i * v
-            var maxZ = z[0]
-            for j in 1..<v where z[j] > maxZ { maxZ = z[j] }
-            let target = Int(targets[i])
-            let zTarget = z[target]
-            var sum: Float = 0
-            for j in 0..<v {
-                let e = Kernels.exp(z[j] - maxZ)
-                z[j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0..<v { z[j] *= inv }
+            let maxZ = Kernels.max(z, count: v)
+            let zTarget = z[Int(targets[i])]
+            let sum = Kernels.expShiftedInPlace(z, count: v, shift: maxZ)
+            Kernels.scale(z, by: 1 / sum, count: v)
             let loss = Math.log(Double(sum)) + Double(maxZ - zTarget)
             losses[i] = Float(loss)
             total += loss
