@@ -18,6 +18,13 @@ public struct ParameterInfo: Sendable, Equatable {
     /// Offset of the first element in the flat parameter (and gradient) buffer.
     public let offset: Int
     public var count: Int { shape.reduce(1, *) }
+
+    public init(name: String, role: ParameterRole, shape: [Int], offset: Int) {
+        self.name = name
+        self.role = role
+        self.shape = shape
+        self.offset = offset
+    }
 }
 
 /// The ordered list of a model's parameters inside one flat buffer.

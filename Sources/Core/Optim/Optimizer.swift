@@ -16,7 +16,7 @@ public final class TensorState {
     /// Updates applied to this tensor so far (the `t` of bias corrections).
     public var step: Int = 0
 
-    init(slots: [StateSlot]) {
+    public init(slots: [StateSlot]) {
         self.slots = slots
         self.tensors = slots.map { Tensor(shape: $0.shape) }
     }
