@@ -15,7 +15,11 @@ enum Format {
     static func progress(_ log: TrainLog, total: Int) -> String {
         let width = String(total).count
         let step = String(repeating: " ", count: max(0, width - String(log.step).count)) + String(log.step)
-        var line = "step \(step)/\(total)  loss \(String(format: "%.4f", log.loss))"
+        var line = "step \(step)/\(total)"
+        guard let loss = log.loss else {
+            return line + "  val \(log.valLoss.map { String(format: "%.4f", $0) } ?? "n/a") (initial)"
+        }
+        line += "  loss \(String(format: "%.4f", loss))"
         if let val = log.valLoss { line += "  val \(String(format: "%.4f", val))" }
         line += "  lr \(String(format: "%.2e", log.learningRate))"
         line += "  \(count(Int(log.tokensPerSecond))) tok/s  \(String(format: "%.1f", log.elapsed))s"
@@ -27,7 +31,7 @@ enum Format {
 enum JSONLine {
     static func record(_ log: TrainLog) -> String {
         encode([
-            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", .double(log.loss)),
+            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", log.loss.map(JSONValue.double) ?? .null),
             ("val_loss", log.valLoss.map(JSONValue.double) ?? .null), ("lr", .double(log.learningRate)),
             ("grad_norm", .double(log.gradNorm)), ("tokens_per_s", .double(log.tokensPerSecond)),
             ("elapsed_s", .double(log.elapsed)),

@@ -28,7 +28,7 @@ struct TrainingTests {
         let trainer = try Trainer(config: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl(),
                                   resumeFrom: resume)
         var out: [Double] = []
-        trainer.run { out.append($0.loss) }
+        trainer.run { if let loss = $0.loss { out.append(loss) } }
         if let save { try trainer.save(to: save) }
         return out
     }
@@ -64,7 +64,7 @@ struct TrainingTests {
         let trainer = try Trainer(config: firstHalf, corpus: Self.corpus, runID: 0, board: RunBoard(), control: control)
         var head: [Double] = []
         trainer.run { log in
-            head.append(log.loss)
+            if let loss = log.loss { head.append(loss) }
             if log.step == 6 { control.requestStop() }
         }
         try trainer.save(to: path)

@@ -52,7 +52,8 @@ public struct TrainConfig: Sendable, Codable, Equatable {
 public struct TrainLog: Sendable, Equatable {
     public var step: Int
     public var tokens: Int
-    public var loss: Double
+    /// Training loss of this step's batch; nil for the record of the initial evaluation.
+    public var loss: Double?
     public var valLoss: Double?
     public var learningRate: Double
     public var gradNorm: Double

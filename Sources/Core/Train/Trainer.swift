@@ -64,7 +64,12 @@ public final class Trainer {
     public func run(onLog: (TrainLog) -> Void = { _ in }) -> RunStatus {
         let tokensPerStep = config.batch * config.seq
         setStatus(.running)
-        if position.step == 0 { recordValidation(evaluate()) }
+        if position.step == 0 {
+            let initial = evaluate()
+            recordValidation(initial)
+            onLog(TrainLog(step: 0, tokens: 0, loss: nil, valLoss: initial, learningRate: 0, gradNorm: 0,
+                           tokensPerSecond: 0, elapsed: 0))
+        }
         var windowTokens = 0, windowCompute = 0.0
         var sessionStart = Self.now(), elapsedBase = position.elapsed
         while position.step < config.steps {
