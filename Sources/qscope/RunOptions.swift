@@ -7,11 +7,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")).")
     var optimizer = "adamw"
 
-    @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`).")
-    var model = "tiny"
+    @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny, or xs in the dashboard).")
+    var model: String?
 
-    @Option(help: "Optimizer steps.")
-    var steps = 1000
+    @Option(help: "Optimizer steps (default: 1000, or 4000 in the dashboard).")
+    var steps: Int?
 
     @Option(help: "Peak learning rate.")
     var lr: Float = 3e-3
@@ -54,7 +54,9 @@ struct RunOptions: ParsableArguments {
 
     /// The run configuration, the corpus and (when resuming) the checkpoint, all validated on
     /// the calling thread so bad input fails before any thread or terminal is touched.
-    func prepare() throws -> (config: TrainConfig, corpus: Corpus, checkpoint: Safetensors.File?) {
+    func prepare(defaultModel: String = "tiny", defaultSteps: Int = 1000) throws
+        -> (config: TrainConfig, corpus: Corpus, checkpoint: Safetensors.File?)
+    {
         var config: TrainConfig
         var checkpoint: Safetensors.File?
         if let resume {
@@ -62,16 +64,16 @@ struct RunOptions: ParsableArguments {
             config = try Checkpoint.config(of: file, path: resume)
             checkpoint = file
             // A resumed run keeps its own configuration, except for a longer horizon.
-            config.steps = max(config.steps, steps)
+            config.steps = max(config.steps, steps ?? 0)
         } else {
-            config = TrainConfig(model: try ModelConfig.named(model))
+            config = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
             config.optimizer = optimizer
             config.learningRate = lr
             config.batch = batch
             config.seq = seq
             config.seed = seed
             config.schedule = schedule
-            config.steps = steps
+            config.steps = steps ?? defaultSteps
             config.optimizerSettings.weightDecay = weightDecay
         }
         config.evalEvery = evalEvery

@@ -27,12 +27,13 @@ struct TrainCommand: ParsableCommand {
             Output.line("training \(config.optimizer)/\(config.model.name) (\(Format.count(parameterCount)) parameters) "
                   + "on \(corpus.name): \(config.steps) steps of \(config.batch)×\(config.seq) tokens")
         }
-        let interrupted = InterruptFlag.install()
+        let signals = TerminalSignals.install()
+        defer { signals.restore() }
         let thread = TrainerThread.start(trainer, control: control, savePath: options.save, onLog: { log in
             Output.line(json ? JSONLine.record(log) : Format.progress(log, total: config.steps))
         })
         while !thread.wait(seconds: 0.1) {
-            if interrupted.isSet { control.requestStop() }
+            if signals.interrupted { control.requestStop() }
         }
         let snapshot = board.snapshot(id: 0)
         let status = snapshot?.status ?? .failed

@@ -105,7 +105,8 @@ public enum Kernels {
     }
 
     /// Sum of x[i]², accumulated in Double so long vectors (gradient norms) do not lose digits.
-    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    @inline(__always)
+    public static func sumOfSquares<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, count: Int) -> Double {
         var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
         var i = 0
         while i + 4 <= count {
@@ -118,9 +119,10 @@ public enum Kernels {
     }
 
     /// True when every element is finite.
-    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+    @inline(__always)
+    public static func allFinite<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, count: Int) -> Bool {
         // x - x is 0 for finite x and NaN otherwise; summing keeps the loop branch-free.
-        var acc: Float = 0
+        var acc: T = 0
         for i in 0..<count { acc += x[i] - x[i] }
         return acc == 0
     }

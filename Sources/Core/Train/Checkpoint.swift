@@ -21,7 +21,10 @@ public enum Checkpoint {
         for (name, tensor) in optimizer.namedStateTensors {
             entries.append(Safetensors.Entry(name: name, shape: tensor.shape, values: UnsafeBufferPointer(tensor.buffer)))
         }
-        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
         let metadata = [
             "format": "pt", "qscope.config": configJSON, "qscope.step": String(position.step),
             "qscope.tokens": String(position.tokens), "qscope.elapsed": String(position.elapsed),
@@ -31,8 +34,10 @@ public enum Checkpoint {
 
     /// The run configuration stored in a checkpoint.
     public static func config(of file: Safetensors.File, path: String) throws -> TrainConfig {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard let json = file.metadata["qscope.config"],
-              let config = try? JSONDecoder().decode(TrainConfig.self, from: Data(json.utf8)) else {
+              let config = try? decoder.decode(TrainConfig.self, from: Data(json.utf8)) else {
             throw QScopeError.badInput("\(path) has no qscope run configuration; was it written by qscope?")
         }
         return config

@@ -1,0 +1,34 @@
+#ifndef QSCOPE_CNCURSESW_SHIM_H
+#define QSCOPE_CNCURSESW_SHIM_H
+/* SwiftPM drops pkg-config's -D_XOPEN_SOURCE=600, which is what turns on the wide-char API
+   (cchar_t, setcchar, mvadd_wch, get_wch); without this define those silently disappear. */
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <locale.h>
+#include <langinfo.h>
+#include <stdio.h>
+#include <wchar.h>
+#include <ncursesw/curses.h>
+
+/* Attribute and colour macros are not imported into Swift: wrap them. */
+static inline attr_t shim_a_normal(void)    { return A_NORMAL; }
+static inline attr_t shim_a_bold(void)      { return A_BOLD; }
+static inline attr_t shim_a_reverse(void)   { return A_REVERSE; }
+static inline attr_t shim_a_dim(void)       { return A_DIM; }
+static inline attr_t shim_a_underline(void) { return A_UNDERLINE; }
+static inline int    shim_color_pair(int n) { return (int)COLOR_PAIR(n); }
+
+/* C globals are rejected by Swift 6 strict concurrency; accessor functions are not. */
+static inline WINDOW *shim_stdscr(void) { return stdscr; }
+static inline int     shim_cols(void)   { return COLS; }
+static inline int     shim_lines(void)  { return LINES; }
+static inline int     shim_colors(void) { return COLORS; }
+static inline int     shim_pairs(void)  { return COLOR_PAIRS; }
+static inline FILE   *shim_stdout(void) { return stdout; }
+static inline FILE   *shim_stdin(void)  { return stdin; }
+
+/* Key codes, spelled as functions so their values never depend on Swift's macro import. */
+static inline int shim_key_resize(void)    { return KEY_RESIZE; }
+static inline int shim_key_code_yes(void)  { return KEY_CODE_YES; }
+#endif

@@ -1,0 +1,59 @@
+/// One point of a chart series in data coordinates.
+public struct ChartPoint: Equatable, Sendable {
+    public var x: Double
+    public var y: Double
+
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+/// One curve of a `LineChart`: its points, colour and the numbers its legend entry shows.
+public struct ChartSeries: Equatable, Sendable {
+    public var name: String
+    public var points: [ChartPoint]
+    public var style: Style
+    /// The lowest value, shown as "best" (losses go down). Given explicitly when the points are
+    /// bucket means, whose minimum is higher than the true one.
+    public var best: Double?
+
+    public init(name: String, points: [ChartPoint], style: Style, best: Double? = nil) {
+        self.name = name
+        self.points = points
+        self.style = style
+        self.best = best ?? points.lazy.map(\.y).filter(\.isFinite).min()
+    }
+
+    /// The most recent value (NaN included: a diverged run should say so).
+    public var last: Double? { points.last?.y }
+}
+
+/// The data ranges a chart shows, with the padding that keeps curves off the frame.
+struct ChartRanges: Equatable {
+    var x: ClosedRange<Double>
+    /// In plotted units (log10 of the data on a log axis).
+    var y: ClosedRange<Double>
+
+    /// The ranges covering every drawable point, or nil when there is none.
+    ///
+    /// y gets 10% of its span as padding on each side (10% of the value when the span is
+    /// zero), never below 0 for non-negative data on a linear axis, since a loss axis that
+    /// dips below zero wastes rows on impossible values.
+    init?(series: [ChartSeries], logY: Bool) {
+        var xLow = Double.infinity, xHigh = -Double.infinity
+        var yLow = Double.infinity, yHigh = -Double.infinity
+        for point in series.lazy.flatMap(\.points) {
+            guard point.x.isFinite, let y = DotProjection.plotted(point.y, logY: logY) else { continue }
+            xLow = min(xLow, point.x); xHigh = max(xHigh, point.x)
+            yLow = min(yLow, y); yHigh = max(yHigh, y)
+        }
+        guard xLow <= xHigh, yLow <= yHigh else { return nil }
+        let span = yHigh - yLow
+        let pad = span > 0 ? span * 0.1 : max(abs(yHigh) * 0.1, 1e-6)
+        var lower = yLow - pad
+        if !logY, yLow >= 0 { lower = max(lower, 0) }
+        y = lower...(yHigh + pad)
+        x = xLow < xHigh ? xLow...xHigh : (xLow - 1)...(xHigh + 1)
+    }
+}

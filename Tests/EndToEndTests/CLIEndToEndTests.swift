@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// The command line as a user meets it: bad input gets one clear line and exit 2, headless
+/// training prints its records, and nothing is left half-written.
+@Suite("Command line end to end")
+struct CLIEndToEndTests {
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func corpus(in dir: URL) throws -> String {
+        let text = String(repeating: "And God said, Let there be light: and there was light.\n", count: 300)
+        let path = dir.appendingPathComponent("corpus.txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func badInputIsOneLineAndExitTwo() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = dir.appendingPathComponent("binary.bin").path
+        try Data([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]).write(to: URL(fileURLWithPath: binary))
+        let empty = dir.appendingPathComponent("empty.txt").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let small = dir.appendingPathComponent("small.txt").path
+        try "tiny".write(toFile: small, atomically: true, encoding: .utf8)
+        let save = dir.appendingPathComponent("out.safetensors").path
+        let cases: [([String], String)] = [
+            (["train", "--optimizer", "sgd"], "unknown optimizer"),
+            (["train", "--model", "huge"], "unknown model size"),
+            (["train", "--steps", "ten"], "invalid"),
+            (["train", "--batch", "0"], "--batch"),
+            (["train", "--no-such-flag"], "Unknown option"),
+            (["train", "--corpus", dir.appendingPathComponent("missing.txt").path, "--save", save], "not found"),
+            (["train", "--corpus", binary, "--save", save], "binary"),
+            (["train", "--corpus", empty, "--save", save], "empty"),
+            (["train", "--corpus", small, "--save", save], "too small"),
+            (["train", "--resume", small], "safetensors"),
+            (["bench", "--model", "nope"], "unknown model size"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try QScopeBinary.run(arguments, in: dir)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(result.status == 2, "\(arguments): exit \(result.status)")
+            #expect(lines.count == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: save))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func headlessJSONTrainsAndSaves() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try Self.corpus(in: dir)
+        let save = dir.appendingPathComponent("run.safetensors").path
+        let result = try QScopeBinary.run(["train", "--model", "tiny", "--steps", "30", "--corpus", corpus,
+                                           "--save", save, "--headless", "--json", "--eval-every", "10"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let last = try #require(records.last)
+        #expect(last["final"] as? Bool == true)
+        #expect(last["params"] as? Int == 61692)
+        #expect(last["saved"] as? String == save)
+        let first = try #require(records.first)
+        let initialVal = try #require(first["val_loss"] as? Double)
+        let finalVal = try #require(last["val_loss"] as? Double)
+        #expect(abs(initialVal - Foundation.log(256.0)) < 0.1)
+        #expect(finalVal < initialVal - 1)
+        for key in ["step", "tokens", "loss", "val_loss", "lr", "grad_norm", "tokens_per_s"] {
+            #expect(records[1][key] != nil, "missing \(key)")
+        }
+        #expect(FileManager.default.fileExists(atPath: save))
+        // Resuming continues from the saved step.
+        let resumed = try QScopeBinary.run(["train", "--resume", save, "--steps", "40", "--corpus", corpus, "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let resumedFinal = try #require(resumed.stdout.split(separator: "\n").last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        #expect(resumedFinal["step"] as? Int == 40)
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func modelsListsFiveSizes() throws {
+        let result = try QScopeBinary.run(["models", "--json"])
+        #expect(result.status == 0)
+        let params = result.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["params"] as? Int
+        }
+        #expect(params.count >= 5)
+        #expect(params.first! < 100_000 && params.last! > 10_000_000)
+        #expect(params == params.sorted())
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+/// Drives the real `qscope` binary in tmux the way a person would: watch it train, pause,
+/// open and close the help, shrink the window, quit, and check the terminal came back.
+///
+/// Needs tmux and the binary `QScopeBinary` finds (a release build, or `QSCOPE_BIN`);
+/// without them the test is skipped, not failed.
+@Suite("Dashboard end to end in tmux", .serialized)
+struct DashboardEndToEndTests {
+    static let canRun: Bool = QScopeBinary.exists && (try? Tmux.run(["-V"], socket: nil)) != nil
+
+    @Test(.enabled(if: canRun, "needs tmux and a release build of qscope (swift build -c release) or QSCOPE_BIN"),
+          .timeLimit(.minutes(3)))
+    func personDrivesTheDashboard() throws {
+        let workDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("qscope-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        let tmux = Tmux(session: "qscope-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer {
+            tmux.killServer()
+            try? FileManager.default.removeItem(at: workDirectory)
+        }
+        // The pane outlives qscope, so its exit code and the restored terminal modes can be read.
+        let script = """
+            '\(QScopeBinary.path.replacingOccurrences(of: "'", with: "'\\''"))' --model tiny
+            echo EXITED:$?
+            echo MODES: $(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon)
+            sleep 5
+            """
+        try tmux.start(width: 100, height: 30, directory: workDirectory.path, command: ["bash", "-c", script])
+
+        let stepPattern = try Regex(#"step\s+(\d+)\s*/"#)
+        func currentStep(_ screen: String) -> Int? {
+            guard let match = screen.firstMatch(of: stepPattern), let digits = match.output[1].substring else {
+                return nil
+            }
+            return Int(digits)
+        }
+        try tmux.waitFor("a step above zero", timeout: 90) { (currentStep($0) ?? 0) > 0 }
+
+        try tmux.sendKeys("p")
+        try tmux.waitFor("the paused status", timeout: 10) { $0.contains("paused") }
+
+        try tmux.sendKeys("?")
+        try tmux.waitFor("the help overlay", timeout: 5) { $0.contains("Ctrl-C also quits") }
+        try tmux.sendKeys("Escape")
+        try tmux.waitFor("the help overlay to close", timeout: 5) { !$0.contains("Ctrl-C also quits") }
+
+        try tmux.resize(width: 40, height: 10)
+        try tmux.waitFor("the too-small screen", timeout: 5) { $0.contains("too small") }
+        try tmux.resize(width: 100, height: 30)
+        try tmux.waitFor("the dashboard after growing back", timeout: 5) { currentStep($0) != nil }
+
+        try tmux.sendKeys("q")
+        let screen = try tmux.waitFor("qscope to exit", timeout: 20) { $0.contains("EXITED:") }
+        #expect(screen.contains("EXITED:0"), "qscope did not exit cleanly:\n\(screen)")
+        #expect(!screen.contains("pause/resume"), "the dashboard is still on screen:\n\(screen)")
+        let modes = screen.split(separator: "\n").first { $0.hasPrefix("MODES:") }.map(String.init) ?? ""
+        #expect(modes.contains(" echo") && modes.contains(" icanon"),
+                "terminal modes were not restored: \(modes)")
+    }
+}
+
+/// A private tmux server (its own socket) holding one session; never touches the user's.
+struct Tmux {
+    let session: String
+    var socket: String { session }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func start(width: Int, height: Int, directory: String, command: [String]) throws {
+        try Self.run(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
+                      "-c", directory] + command, socket: socket, captureOutput: false)
+    }
+
+    func capture() throws -> String {
+        try Self.run(["capture-pane", "-p", "-t", session], socket: socket)
+    }
+
+    func sendKeys(_ keys: String) throws {
+        try Self.run(["send-keys", "-t", session, keys], socket: socket)
+    }
+
+    func resize(width: Int, height: Int) throws {
+        try Self.run(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"], socket: socket)
+    }
+
+    func killServer() {
+        _ = try? Self.run(["kill-server"], socket: socket, captureOutput: false)
+    }
+
+    /// Polls the pane until `condition` holds, returning that screen; throws with the last
+    /// screen when `timeout` seconds pass first.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = (try? capture()) ?? screen
+            if condition(screen) { return screen }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw Failure(description: "timed out after \(timeout) s waiting for \(what); the screen was:\n\(screen)")
+    }
+
+    /// Runs tmux with `arguments`, returning its stdout (when `captureOutput`); throws on a
+    /// non-zero exit.
+    ///
+    /// Spawned with `posix_spawn` rather than `Process`, to give tmux (and through its server,
+    /// qscope) an empty signal mask and default signal actions, as a person's shell would:
+    /// test threads block nearly every signal, and children inherit that. Commands that may
+    /// start the server must not capture, since the daemonized server keeps the client's
+    /// stdout open forever.
+    @discardableResult
+    static func run(_ arguments: [String], socket: String?, captureOutput: Bool = true) throws -> String {
+        let argv = ["tmux"] + (socket.map { ["-L", $0] } ?? []) + arguments
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        for number in [SIGINT, SIGTERM, SIGWINCH, SIGCHLD, SIGPIPE] { sigaddset(&signals, number) }
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var pipeEnds: [Int32] = [-1, -1]
+        if captureOutput {
+            guard pipe(&pipeEnds) == 0 else { throw Failure(description: "pipe failed") }
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+            posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+            posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer { (cArguments + cEnvironment).forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, cArguments, cEnvironment)
+        var data = Data()
+        if captureOutput {
+            close(pipeEnds[1])
+            if spawned == 0 {
+                data = FileHandle(fileDescriptor: pipeEnds[0], closeOnDealloc: false).readDataToEndOfFile()
+            }
+            close(pipeEnds[0])
+        }
+        guard spawned == 0 else { throw Failure(description: "cannot run tmux (error \(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // Exited normally (low 7 bits zero) with code 0 (the next byte).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw Failure(description: "tmux \(arguments.joined(separator: " ")) failed (wait status \(status))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The release `qscope` binary the end-to-end tests drive, and a way to run it to completion.
+enum QScopeBinary {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `QSCOPE_BIN`, else `.build/release/qscope` (built by `make test` before the tests run).
+    static let path: String = ProcessInfo.processInfo.environment["QSCOPE_BIN"]
+        ?? packageRoot.appendingPathComponent(".build/release/qscope").path
+
+    static var exists: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs qscope with `arguments` in `directory` and waits for it to exit.
+    static func run(_ arguments: [String], in directory: URL? = nil,
+                    environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

@@ -1,0 +1,79 @@
+import Core
+import Testing
+@testable import TUI
+
+@Suite("Whole-frame snapshots")
+struct FrameSnapshotTests {
+    @Test func singleRunAt80x24() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.single, size: Size(width: 80, height: 24),
+                                           state: DashboardState())
+        assertSnapshot(frame.snapshotDump, named: "frame-single-80x24")
+    }
+
+    @Test func singleRunAt200x60() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.single, size: Size(width: 200, height: 60),
+                                           state: DashboardState())
+        assertSnapshot(frame.snapshotDump, named: "frame-single-200x60")
+    }
+
+    @Test func severalRunsAt80x24() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.several, size: Size(width: 80, height: 24),
+                                           state: DashboardState())
+        assertSnapshot(frame.snapshotDump, named: "frame-several-80x24")
+    }
+
+    @Test func severalRunsAt200x60() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.several, size: Size(width: 200, height: 60),
+                                           state: DashboardState())
+        assertSnapshot(frame.snapshotDump, named: "frame-several-200x60")
+    }
+
+    @Test func tooSmallScreen() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.single, size: Size(width: 40, height: 10),
+                                           state: DashboardState())
+        assertSnapshot(frame.snapshotDump, named: "frame-too-small-40x10")
+        #expect(frame.text.contains("terminal too small:"))
+        #expect(frame.text.contains("have 40×10, need 60×16"))
+    }
+
+    @Test func asciiGlyphs() {
+        let frame = Fixtures.view(glyphs: .ascii).render(snapshots: Fixtures.single,
+                                                         size: Size(width: 80, height: 24),
+                                                         state: DashboardState())
+        assertSnapshot(frame.text + "\n", named: "frame-ascii-80x24")
+        #expect(frame.cells.allSatisfy { $0.glyph.isASCII })
+    }
+
+    @Test func monochromeStyles() {
+        let frame = Fixtures.view(colorMode: .none).render(snapshots: Fixtures.single,
+                                                           size: Size(width: 80, height: 24),
+                                                           state: DashboardState(pauseRequested: true))
+        assertSnapshot(frame.snapshotDump, named: "frame-monochrome-80x24")
+        #expect(frame.cells.allSatisfy { $0.style.fg == .default && $0.style.bg == .default })
+        #expect(frame.row(22).contains("paused"))
+    }
+
+    @Test func helpOverlay() {
+        let frame = Fixtures.view().render(snapshots: Fixtures.single, size: Size(width: 80, height: 24),
+                                           state: DashboardState(showHelp: true))
+        assertSnapshot(frame.text + "\n", named: "frame-help-80x24")
+        for binding in KeyMap.dashboard.bindings {
+            #expect(frame.text.contains(binding.description))
+        }
+    }
+
+    @Test func noRunsYet() {
+        let frame = Fixtures.view().render(snapshots: [], size: Size(width: 60, height: 16),
+                                           state: DashboardState())
+        assertSnapshot(frame.text + "\n", named: "frame-empty-60x16")
+        #expect(frame.text.contains("waiting for runs"))
+    }
+
+    @Test func dashboardRenderFrameIsTheViewsFrame() {
+        let dashboard = Dashboard(board: RunBoard(), controls: [:], options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        let size = Size(width: 80, height: 24)
+        #expect(dashboard.renderFrame(snapshots: Fixtures.single, size: size)
+                == Fixtures.view().render(snapshots: Fixtures.single, size: size, state: DashboardState()))
+    }
+}

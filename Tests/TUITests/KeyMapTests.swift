@@ -1,0 +1,90 @@
+import Core
+import Testing
+@testable import TUI
+
+@Suite("Keys, state and the loop")
+struct KeyMapTests {
+    @Test func tableDrivesDispatch() {
+        let keys = KeyMap.dashboard
+        #expect(keys.action(for: .character("p")) == .togglePause)
+        #expect(keys.action(for: .character("?")) == .toggleHelp)
+        #expect(keys.action(for: .escape) == .closeOverlay)
+        #expect(keys.action(for: .character("q")) == .quit)
+        #expect(keys.action(for: .character("x")) == nil)
+        #expect(keys.action(for: .code(410)) == nil)
+    }
+
+    @Test func tableDrivesTheHelpBar() {
+        var buffer = CellBuffer(width: 60, height: 1)
+        KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
+            .render(into: &buffer, area: buffer.area)
+        #expect(buffer.text == Format.pad(" p pause/resume  ? help  q quit", to: 60))
+    }
+
+    @Test func helpBarDropsWholeEntriesWhenNarrow() {
+        var buffer = CellBuffer(width: 24, height: 1)
+        KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
+            .render(into: &buffer, area: buffer.area)
+        #expect(buffer.text == Format.pad(" p pause/resume  ? help", to: 24))
+    }
+
+    @Test func stateFollowsActions() {
+        var state = DashboardState()
+        #expect(state.apply(.togglePause) == .pauseAll)
+        #expect(state.pauseRequested)
+        #expect(state.apply(.toggleHelp) == nil)
+        #expect(state.showHelp)
+        _ = state.apply(.closeOverlay)
+        #expect(!state.showHelp)
+        #expect(state.apply(.togglePause) == .resumeAll)
+        _ = state.apply(.quit)
+        #expect(state == DashboardState(quitRequested: true))
+    }
+
+    @Test func loopPausesRunsResizesAndQuits() {
+        let board = RunBoard()
+        for run in Fixtures.several { board.publish(run) }
+        let controls = [0: RunControl(), 1: RunControl(), 2: RunControl()]
+        controls[2]!.pause()
+        let dashboard = Dashboard(board: board, controls: controls, options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        var backend = TestBackend(size: Size(width: 80, height: 24), input: [
+            .key(.character("p")), .key(.character("?")), .key(.escape),
+            .resize(Size(width: 40, height: 10)), .resize(Size(width: 80, height: 24)), .key(.character("q")),
+        ])
+        let exit = dashboard.loop(backend: &backend, view: dashboard.makeView(glyphs: .braille, colorMode: .palette256),
+                                  interrupted: { false })
+        #expect(exit == .quit)
+        #expect(controls.values.allSatisfy { $0.isPaused })
+        let texts = backend.frames.map(\.text)
+        #expect(texts.count == 6)
+        #expect(texts[1].contains("paused (p resumes)"))
+        #expect(texts[2].contains("Ctrl-C also quits"))
+        #expect(!texts[3].contains("Ctrl-C also quits"))
+        #expect(texts[4].contains("have 40×10, need 60×16"))
+        #expect(backend.frames[5].size == Size(width: 80, height: 24))
+        #expect(backend.writes[5].count == 80 * 24)  // after a resize every cell is rewritten
+    }
+
+    @Test func loopEndsOnInterruptAndRedrawsOnlyOnNewData() {
+        let board = RunBoard()
+        board.publish(Fixtures.single[0])
+        let dashboard = Dashboard(board: board, controls: [:], options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        var backend = TestBackend(size: Size(width: 80, height: 24))
+        var ticks = 0
+        let exit = dashboard.loop(backend: &backend, view: dashboard.makeView(glyphs: .braille, colorMode: .none)) {
+            ticks += 1
+            if ticks == 3 {
+                var run = Fixtures.single[0]
+                run.step += 1
+                board.publish(run)
+            }
+            return ticks > 5
+        }
+        #expect(exit == .interrupted)
+        #expect(backend.frames.count == 2)  // the first frame, then one for the new publish
+        #expect(backend.frames[1].text.contains("121 / 2000"))
+        #expect(!backend.writes[1].isEmpty && backend.writes[1].count < 80)
+    }
+}

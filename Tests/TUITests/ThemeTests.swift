@@ -1,0 +1,96 @@
+import Core
+import Foundation
+import Testing
+@testable import TUI
+
+@Suite("Theme files")
+struct ThemeTests {
+    static let defaultThemePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../themes/default.theme").standardized.path
+
+    @Test func shippedDefaultThemeEqualsTheBuiltInOne() throws {
+        #expect(try Theme.load(path: Self.defaultThemePath) == Theme.builtIn)
+    }
+
+    @Test func validFileOverridesOnlyItsKeys() throws {
+        let text = """
+            # a comment
+
+            main_bg = ""
+            title = "#102030"   # trailing comment
+            run3 = "#0a0B0c"
+            theme[border]="#7f"
+            axis = "1 2 3"
+            """
+        let theme = try Theme.parse(text, fileName: "t.theme")
+        #expect(theme.title == .rgb(0x10, 0x20, 0x30))
+        #expect(theme.runs[2] == .rgb(0x0a, 0x0b, 0x0c))
+        #expect(theme.border == .rgb(0x7f, 0x7f, 0x7f))
+        #expect(theme.axis == .rgb(1, 2, 3))
+        #expect(theme.mainBg == .default)
+        #expect(theme.warn == Theme.builtIn.warn)
+    }
+
+    @Test func unknownKeysAreIgnored() throws {
+        let text = """
+            cpu_start = "#ffffff"
+            run7 = "not a colour either"
+            future_gradient_mid = ""
+            """
+        #expect(try Theme.parse(text, fileName: "t.theme") == Theme.builtIn)
+    }
+
+    @Test(arguments: [
+        ("title = #ffffff", 2, "expected `key = \"value\"`"),
+        ("run1 = \"#12345\"", 2, "`run1` has an invalid colour \"#12345\""),
+        ("warn = \"300 0 0\"", 2, "`warn` has an invalid colour"),
+        ("title \"#ffffff\"", 2, "expected `key = \"value\"`"),
+        ("crit = \"#ff0000\" trailing", 2, "expected `key = \"value\"`"),
+    ])
+    func malformedLineNamesFileAndLine(line: String, number: Int, message: String) {
+        let text = "# header\n\(line)\nmain_fg = \"\"\n"
+        do {
+            _ = try Theme.parse(text, fileName: "bad.theme")
+            Issue.record("parsed a malformed theme")
+        } catch let error as QScopeError {
+            guard case .badInput(let description) = error else {
+                Issue.record("expected badInput, got \(error)")
+                return
+            }
+            #expect(description.hasPrefix("bad.theme:\(number): "))
+            #expect(description.contains(message))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func brokenOrMissingThemeFallsBackToTheBuiltIn() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-theme-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let broken = directory.appendingPathComponent("broken.theme")
+        try "title = \"#zzzzzz\"\n".write(to: broken, atomically: true, encoding: .utf8)
+
+        let fromFile = Theme.resolve(.file(broken.path), environment: [:])
+        #expect(fromFile.theme == .builtIn)
+        #expect(fromFile.problem?.contains("broken.theme:1:") == true)
+
+        let missing = Theme.resolve(.named("nope"), environment: ["XDG_CONFIG_HOME": directory.path])
+        #expect(missing.theme == .builtIn)
+        #expect(missing.problem?.contains("no theme named `nope`") == true)
+
+        #expect(Theme.resolve(.named("default"), environment: ["HOME": directory.path]).problem == nil)
+    }
+
+    @Test func namedThemeIsFoundInTheConfigDirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-xdg-\(getpid())")
+        let themes = root.appendingPathComponent("qscope/themes")
+        try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "title = \"#010203\"\n".write(to: themes.appendingPathComponent("mine.theme"), atomically: true,
+                                          encoding: .utf8)
+        let resolved = Theme.resolve(.named("mine"), environment: ["XDG_CONFIG_HOME": root.path])
+        #expect(resolved.problem == nil)
+        #expect(resolved.theme.title == .rgb(1, 2, 3))
+    }
+}
