@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import TUI
 
 /// `qscope bench`: training throughput per model size, split into forward, backward, optimizer.
 struct BenchCommand: ParsableCommand {
@@ -57,7 +58,7 @@ struct BenchCommand: ParsableCommand {
                     ("sgemm_peak_gflops", .double(peak)), ("state_bytes_per_param", .double(bytesPerParam)),
                 ]))
             } else {
-                Output.line([size.name.padding(6), Format.count(size.parameterCount).padding(8),
+                Output.line([Format.pad(size.name, to: 6), Format.pad(Format.count(Double(size.parameterCount)), to: 8),
                        String(format: "%9.0f", r.tokensPerSecond), String(format: "%9.1f", r.stepMs),
                        String(format: "%7.1f", r.forwardMs), String(format: "%7.1f", r.backwardMs),
                        String(format: "%7.1f", r.optimizerMs), String(format: "%8.1f", r.gflops),

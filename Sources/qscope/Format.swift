@@ -1,18 +1,10 @@
 import Core
 import Foundation
+import TUI
 
-/// Human-readable numbers for progress lines and tables.
-enum Format {
-    /// 61692 → "61.7K", 18982344 → "19.0M".
-    static func count(_ n: Int) -> String {
-        switch n {
-        case ..<1_000: return "\(n)"
-        case ..<1_000_000: return String(format: "%.1fK", Double(n) / 1e3)
-        default: return String(format: "%.1fM", Double(n) / 1e6)
-        }
-    }
-
-    static func progress(_ log: TrainLog, total: Int) -> String {
+/// The headless progress line, one per log record.
+enum ProgressLine {
+    static func text(_ log: TrainLog, total: Int) -> String {
         let width = String(total).count
         let step = String(repeating: " ", count: max(0, width - String(log.step).count)) + String(log.step)
         var line = "step \(step)/\(total)"
@@ -22,7 +14,7 @@ enum Format {
         line += "  loss \(String(format: "%.4f", loss))"
         if let val = log.valLoss { line += "  val \(String(format: "%.4f", val))" }
         line += "  lr \(String(format: "%.2e", log.learningRate))"
-        line += "  \(count(Int(log.tokensPerSecond))) tok/s  \(String(format: "%.1f", log.elapsed))s"
+        line += "  \(Format.count(log.tokensPerSecond)) tok/s  \(String(format: "%.1f", log.elapsed))s"
         return line
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import TUI
 
 /// `qscope models`: the named sizes and their parameter counts.
 struct ModelsCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct ModelsCommand: ParsableCommand {
 
     func run() throws {
         if !json {
-            Output.line("name   width  layers  heads  kv  params      non-embedding")
+            Output.line("name   width  layers  heads  kv  params              non-embedding")
         }
         for m in ModelConfig.sizes {
             if json {
@@ -21,19 +22,13 @@ struct ModelsCommand: ParsableCommand {
                     ("params_non_embedding", .int(m.nonEmbeddingParameterCount)),
                 ]))
             } else {
-                let cols = [m.name.padding(6), String(m.width).padding(6), String(m.layers).padding(7),
-                            String(m.heads).padding(6), String(m.kvHeads).padding(3),
-                            "\(m.parameterCount) (\(Format.count(m.parameterCount)))".padding(11),
-                            "\(m.nonEmbeddingParameterCount) (\(Format.count(m.nonEmbeddingParameterCount)))"]
-                Output.line(cols.joined(separator: " "))
+                let params = "\(m.parameterCount) (\(Format.count(Double(m.parameterCount))))"
+                let nonEmbedding = "\(m.nonEmbeddingParameterCount) (\(Format.count(Double(m.nonEmbeddingParameterCount))))"
+                Output.line([Format.pad(m.name, to: 6), Format.pad(String(m.width), to: 6),
+                             Format.pad(String(m.layers), to: 7), Format.pad(String(m.heads), to: 6),
+                             Format.pad(String(m.kvHeads), to: 3), Format.pad(params, to: 19), nonEmbedding]
+                    .joined(separator: " "))
             }
         }
-    }
-}
-
-extension String {
-    /// Left-aligned in a field of `width` characters.
-    func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import TUI
 
 /// `qscope train`: one run, headless, with progress lines or JSON records.
 struct TrainCommand: ParsableCommand {
@@ -24,13 +25,13 @@ struct TrainCommand: ParsableCommand {
         let parameterCount = trainer.model.layout.totalCount
         let json = self.json
         if !json {
-            Output.line("training \(config.optimizer)/\(config.model.name) (\(Format.count(parameterCount)) parameters) "
+            Output.line("training \(config.optimizer)/\(config.model.name) (\(Format.count(Double(parameterCount))) parameters) "
                   + "on \(corpus.name): \(config.steps) steps of \(config.batch)×\(config.seq) tokens")
         }
         let signals = TerminalSignals.install()
         defer { signals.restore() }
         let thread = TrainerThread.start(trainer, control: control, savePath: options.save, onLog: { log in
-            Output.line(json ? JSONLine.record(log) : Format.progress(log, total: config.steps))
+            Output.line(json ? JSONLine.record(log) : ProgressLine.text(log, total: config.steps))
         })
         while !thread.wait(seconds: 0.1) {
             if signals.interrupted { control.requestStop() }
