@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
         guard batch > 0, seq >= 2, seconds > 0 else {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
         }
-        _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: sizes[0]), settings: OptimizerSettings())
+        _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: sizes[0]), hyper: Hyper())
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
         let peak = Benchmark.sgemmPeak(threads: threads)

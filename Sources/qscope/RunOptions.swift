@@ -31,8 +31,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Learning-rate schedule: trapezoidal (the study's), cosine or constant.")
     var schedule = "trapezoidal"
 
-    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay.")
-    var weightDecay: Float = 0
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (the optimizer's own kind; default: its reference default).")
+    var weightDecay: Float?
+
+    @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper momentum=0.95 (repeatable).", valueName: "key=value"))
+    var hyper: [String] = []
 
     @Option(name: .customLong("eval-every"), help: "Steps between validation evaluations.")
     var evalEvery = 50
@@ -74,7 +77,13 @@ struct RunOptions: ParsableArguments {
             config.seed = seed
             config.schedule = schedule
             config.steps = steps ?? defaultSteps
-            config.optimizerSettings.weightDecay = weightDecay
+            if let weightDecay { config.hyper["weight_decay"] = .number(Double(weightDecay)) }
+            for item in hyper {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                    throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
+                }
+                config.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
+            }
         }
         config.evalEvery = evalEvery
         config.evalBatches = evalBatches

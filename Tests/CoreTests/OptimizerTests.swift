@@ -58,13 +58,25 @@ struct OptimizerTests {
     @Test func optimizerStepsEveryRoleAndReportsState() throws {
         let config = ModelConfig(name: "t", width: 12, layers: 1, heads: 6, kvHeads: 2)
         let layout = ParameterLayout(config: config)
-        let opt = try OptimizerFactory.make("adamw", layout: layout, settings: OptimizerSettings())
+        let opt = try OptimizerFactory.make("adamw", layout: layout)
         #expect(opt.stateByteCount == 2 * 4 * layout.totalCount)
         let params = Tensor(shape: [layout.totalCount]), grads = Tensor(shape: [layout.totalCount])
         for i in 0..<grads.count { grads[i] = 1 }
         opt.step(parameters: params, gradients: grads, baseLR: 0.1, factor: 1)
         // Adam's first step moves every coordinate by lr·sign(g) (up to ε).
         #expect(params.array.allSatisfy { abs($0 + 0.1) < 1e-6 })
-        #expect(throws: QScopeError.self) { try OptimizerFactory.make("sgd", layout: layout, settings: OptimizerSettings()) }
+        #expect(throws: QScopeError.self) { try OptimizerFactory.make("sgd", layout: layout) }
+    }
+}
+
+@Suite("AdamW golden runs")
+struct AdamWGoldenTests {
+    /// Float32 state against a float64 reference: rounding stays near 1e-7 of the parameter scale.
+    @Test func replaysMatch() throws {
+        for (name, golden) in try OptimizerGolden.all(prefix: "adamw_") {
+            let errors = try golden.replayErrors()
+            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+            #expect(errors.allSatisfy { $0 < 1e-5 }, "\(name)")
+        }
     }
 }

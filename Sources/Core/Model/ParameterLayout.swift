@@ -61,6 +61,16 @@ public struct ParameterLayout: Sendable, Equatable {
         totalCount = offset
     }
 
+    /// A layout of arbitrary tensors laid end to end (e.g. one matrix for `optim-replay`).
+    public init(tensors: [(name: String, role: ParameterRole, shape: [Int])]) {
+        var offset = 0
+        parameters = tensors.map { t in
+            defer { offset += t.shape.reduce(1, *) }
+            return ParameterInfo(name: t.name, role: t.role, shape: t.shape, offset: offset)
+        }
+        totalCount = offset
+    }
+
     public func info(named name: String) -> ParameterInfo? {
         parameters.first { $0.name == name }
     }

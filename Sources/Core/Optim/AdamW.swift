@@ -42,3 +42,20 @@ public struct AdamW: UpdateRule {
         }
     }
 }
+
+extension AdamW {
+    /// AdamW from reference-named hyperparameters (`betas` or `momentum`, `eps`, `weight_decay`),
+    /// defaulting to the study's β = (0.9, 0.95), ε = 1e-8, no weight decay.
+    public init(hyper: Hyper) throws {
+        let (b1, b2) = try hyper.betas(default: (0.9, 0.95))
+        self.init(beta1: b1, beta2: b2, eps: try hyper.float("eps", default: 1e-8),
+                  weightDecay: try hyper.float("weight_decay", default: 0))
+    }
+
+    /// The study's baseline: AdamW on every parameter at the scheduled rate.
+    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
+        try hyper.requireKnown(["betas", "beta2", "eps"], optimizer: "adamw")
+        let all = RoleAssignment(rule: try AdamW(hyper: hyper))
+        return Optimizer(name: "adamw", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
+    }
+}

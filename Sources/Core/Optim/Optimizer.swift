@@ -15,6 +15,9 @@ public final class TensorState {
     public let tensors: [Tensor]
     /// Updates applied to this tensor so far (the `t` of bias corrections).
     public var step: Int = 0
+    /// Scratch a rule keeps between steps that is not state (eigen/NS workspaces, sized once per
+    /// shape); never saved, rebuilt on demand.
+    public var workspace: AnyObject?
 
     public init(slots: [StateSlot]) {
         self.slots = slots

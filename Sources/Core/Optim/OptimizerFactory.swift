@@ -1,29 +1,27 @@
-/// Hyperparameters shared by the optimizers (the CLI and config names, snake_case in TOML).
-public struct OptimizerSettings: Sendable, Equatable, Codable {
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.95
-    public var eps: Float = 1e-8
-    public var weightDecay: Float = 0
-
-    public init() {}
-}
-
-/// Builds the named optimizers with the study's parameter groups.
+/// Builds the study's optimizers by name, each with its parameter groups as in the study's code
+/// (paper.md §1): hidden matrices, the tied embedding/head, and vector parameters.
 public enum OptimizerFactory {
-    /// Optimizer names available now.
-    public static let names = ["adamw"]
+    /// Every optimizer of the study, in the order the dashboard shows them.
+    public static let names = ["adamw", "muon", "shampoo", "soap", "scion", "psgd"]
 
-    public static func make(_ name: String, layout: ParameterLayout, settings: OptimizerSettings) throws -> Optimizer {
+    /// Builds `name` for `layout`; `hyper` overrides the reference's defaults (unknown keys throw).
+    public static func make(_ name: String, layout: ParameterLayout, hyper: Hyper = Hyper()) throws -> Optimizer {
         switch name {
-        case "adamw":
-            // AdamW handles every group alike at the scheduled rate (the study's baseline).
-            let rule = AdamW(beta1: settings.beta1, beta2: settings.beta2, eps: settings.eps,
-                             weightDecay: settings.weightDecay)
-            let all = RoleAssignment(rule: rule)
-            return Optimizer(name: name, layout: layout,
-                             assignments: [.hidden: all, .embedding: all, .vector: all])
+        case "adamw": return try AdamW.optimizer(layout: layout, hyper: hyper)
         default:
             throw QScopeError.badInput("unknown optimizer '\(name)'; choose one of: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// The reference implementation's default learning rate (used when `hyper` has no `lr`).
+    public static func referenceLearningRate(_ name: String) -> Float {
+        switch name {
+        case "muon": return 0.02
+        case "shampoo": return 1e-2
+        case "soap": return 3e-3
+        case "scion": return 1e-3
+        case "psgd": return 3e-4
+        default: return 1e-3
         }
     }
 }

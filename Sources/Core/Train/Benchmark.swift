@@ -23,7 +23,7 @@ public enum Benchmark {
     public static func run(model config: ModelConfig, optimizer name: String = "adamw", batch: Int, seq: Int,
                            threads: Int, warmup: Int = 3, minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
         let model = try DataParallelModel(config: config, batch: batch, seq: seq, shardCount: threads)
-        let optimizer = try OptimizerFactory.make(name, layout: model.layout, settings: OptimizerSettings())
+        let optimizer = try OptimizerFactory.make(name, layout: model.layout, hyper: Hyper())
         var rng = RNG(seed: 42)
         model.initialize(rng: &rng)
         var fwd: [Double] = [], bwd: [Double] = [], opt: [Double] = [], total: [Double] = []

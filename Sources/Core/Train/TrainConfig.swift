@@ -2,7 +2,8 @@
 public struct TrainConfig: Sendable, Codable, Equatable {
     public var model: ModelConfig
     public var optimizer: String = "adamw"
-    public var optimizerSettings = OptimizerSettings()
+    /// Hyperparameters by the reference implementation's names (see `Hyper`).
+    public var hyper = Hyper()
     /// Peak learning rate of the scheduled groups.
     public var learningRate: Float = 3e-3
     public var schedule: String = "trapezoidal"
@@ -41,10 +42,8 @@ public struct TrainConfig: Sendable, Codable, Equatable {
             throw QScopeError.badInput("--lr must be a positive number (got \(learningRate))")
         }
         _ = try LRSchedule.named(schedule)
-        guard OptimizerFactory.names.contains(optimizer) else {
-            throw QScopeError.badInput(
-                "unknown optimizer '\(optimizer)'; choose one of: \(OptimizerFactory.names.joined(separator: ", "))")
-        }
+        // Building the optimizer checks its name and every hyperparameter.
+        _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: model), hyper: hyper)
     }
 }
 

@@ -25,7 +25,7 @@ public final class Trainer {
         self.config = config
         model = try DataParallelModel(config: config.model, batch: config.batch, seq: config.seq,
                                       shardCount: config.threads)
-        optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, settings: config.optimizerSettings)
+        optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, hyper: config.hyper)
         sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
         schedule = try LRSchedule.named(config.schedule)
         self.board = board
