@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model size, or `all`.")
     var model = "all"
 
-    @Option(help: "Optimizer to time.")
+    @Option(help: "Optimizer to time, or `all`.")
     var optimizer = "adamw"
 
     @Option(help: "Sequences per batch.")
@@ -35,36 +35,44 @@ struct BenchCommand: ParsableCommand {
         guard batch > 0, seq >= 2, seconds > 0 else {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
         }
-        _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: sizes[0]), hyper: Hyper())
+        let optimizers = optimizer == "all" ? OptimizerFactory.names : [optimizer]
+        for name in optimizers { _ = try OptimizerFactory.make(name, layout: ParameterLayout(config: sizes[0]), hyper: Hyper()) }
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
         let peak = Benchmark.sgemmPeak(threads: threads)
         if !json {
             Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s on \(threads) threads; "
-                  + "batch \(batch)×\(seq), \(optimizer)")
-            Output.line("model  params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
+                  + "batch \(batch)×\(seq); opt ms is the mean over steps, refreshes included")
+            Output.line("model  optimizer params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
         }
         for size in sizes {
-            let r = try Benchmark.run(model: size, optimizer: optimizer, batch: batch, seq: seq, threads: threads,
-                                      minSeconds: seconds)
-            let bytesPerParam = Double(r.optimizerStateBytes) / Double(size.parameterCount)
-            if json {
-                Output.line(JSONLine.encode([
-                    ("model", .string(size.name)), ("optimizer", .string(optimizer)), ("params", .int(size.parameterCount)),
-                    ("batch", .int(batch)), ("seq", .int(seq)), ("threads", .int(r.threads)),
-                    ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
-                    ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
-                    ("optimizer_ms", .double(r.optimizerMs)), ("gflops", .double(r.gflops)),
-                    ("sgemm_peak_gflops", .double(peak)), ("state_bytes_per_param", .double(bytesPerParam)),
-                ]))
-            } else {
-                Output.line([Format.pad(size.name, to: 6), Format.pad(Format.count(Double(size.parameterCount)), to: 8),
-                       String(format: "%9.0f", r.tokensPerSecond), String(format: "%9.1f", r.stepMs),
-                       String(format: "%7.1f", r.forwardMs), String(format: "%7.1f", r.backwardMs),
-                       String(format: "%7.1f", r.optimizerMs), String(format: "%8.1f", r.gflops),
-                       String(format: "%5.0f%%", 100 * r.gflops / peak), String(format: "%8.1f", bytesPerParam)]
-                    .joined(separator: " "))
+            for name in optimizers {
+                let result = try Benchmark.run(model: size, optimizer: name, batch: batch, seq: seq, threads: threads,
+                                               minSeconds: seconds)
+                Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
             }
         }
+    }
+
+    private func jsonRecord(_ r: Benchmark.Result, peak: Double) -> String {
+        JSONLine.encode([
+            ("model", .string(r.model.name)), ("optimizer", .string(r.optimizer)), ("params", .int(r.model.parameterCount)),
+            ("batch", .int(r.batch)), ("seq", .int(r.seq)), ("threads", .int(r.threads)),
+            ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
+            ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
+            ("optimizer_ms", .double(r.optimizerMeanMs)), ("optimizer_ms_median", .double(r.optimizerMs)),
+            ("gflops", .double(r.gflops)), ("sgemm_peak_gflops", .double(peak)),
+            ("state_bytes_per_param", .double(r.stateBytesPerParameter)),
+        ])
+    }
+
+    private func tableRow(_ r: Benchmark.Result, peak: Double) -> String {
+        [Format.pad(r.model.name, to: 6), Format.pad(r.optimizer, to: 9),
+         Format.pad(Format.count(Double(r.model.parameterCount)), to: 8),
+         String(format: "%9.0f", r.tokensPerSecond), String(format: "%9.1f", r.stepMs),
+         String(format: "%7.1f", r.forwardMs), String(format: "%7.1f", r.backwardMs),
+         String(format: "%7.1f", r.optimizerMeanMs), String(format: "%8.1f", r.gflops),
+         String(format: "%5.0f%%", 100 * r.gflops / peak), String(format: "%8.1f", r.stateBytesPerParameter)]
+            .joined(separator: " ")
     }
 }

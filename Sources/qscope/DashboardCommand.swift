@@ -3,10 +3,11 @@ import Core
 import Foundation
 import TUI
 
-/// The default command: the live dashboard, with the run training on a background thread.
+/// The default command: the live dashboard, with each run training on its own thread.
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dashboard", abstract: "Open the live dashboard and train (the default command).")
+        commandName: "dashboard",
+        abstract: "Open the live dashboard and train all six optimizers side by side (the default command).")
 
     @OptionGroup var options: RunOptions
 
@@ -20,33 +21,43 @@ struct DashboardCommand: ParsableCommand {
     var noColor = false
 
     func run() throws {
-        let (config, corpus, checkpoint) = try options.prepare(defaultModel: "xs", defaultSteps: 4000)
-        let savePath = options.save ?? "runs/\(config.optimizer)-\(config.model.name).safetensors"
+        var options = self.options
+        // With no optimizer named, the dashboard compares all six on the same data and seed.
+        if CommandLine.arguments.contains(where: { $0 == "--optimizer" || $0.hasPrefix("--optimizer=") }) == false
+            && options.resume == nil {
+            options.optimizer = "all"
+        }
+        let runs = try options.prepare(defaultModel: "tiny", defaultSteps: 3000)
         BLAS.threads = 1
-        let board = RunBoard(), control = RunControl()
-        let trainer = try Trainer(config: config, corpus: corpus, runID: 0, board: board, control: control,
-                                  resumeFrom: checkpoint, resumePath: options.resume ?? "")
+        let board = RunBoard()
+        let controls = runs.configs.indices.map { _ in RunControl() }
         let dashboard = Dashboard(
-            board: board, controls: [0: control],
+            board: board, controls: Dictionary(uniqueKeysWithValues: controls.enumerated().map { ($0, $1) }),
             options: DashboardOptions(
                 theme: theme.hasSuffix(".theme") || theme.contains("/") ? .file(theme) : .named(theme),
                 forceASCII: ascii, colorMode: noColor ? ColorMode.none : nil))
         // The terminal is checked before training starts, so "no TTY" costs nothing.
         try dashboard.checkTerminal()
-        let thread = TrainerThread.start(trainer, control: control, savePath: savePath)
-        let exit: Result<DashboardExit, Error> = Result { try dashboard.run() }
-        control.requestStop()
-        control.resume()
-        thread.wait()
-        let snapshot = board.snapshot(id: 0)
-        var line = "\(snapshot?.status.rawValue ?? "stopped") at step \(snapshot?.step ?? 0)"
-        if let val = snapshot?.valLoss { line += ", val loss \(String(format: "%.4f", val))" }
-        switch thread.outcome?.saved {
-        case .success(let path?): line += "; saved \(path)"
-        case .failure(let error): line += "; could not save: \(error)"
-        default: break
+        let threads = try runs.start(board: board, controls: controls, savePath: {
+            options.savePath(for: $0, runCount: runs.configs.count, defaultDirectory: "runs")
+        })
+        let exit = Result { try dashboard.run() }
+        for thread in threads {
+            thread.control.requestStop()
+            thread.control.resume()
         }
-        Output.line(line)
+        for (id, thread) in threads.enumerated() {
+            thread.wait()
+            let snapshot = board.snapshot(id: id)
+            var line = "\(snapshot?.name ?? "run \(id)"): \(snapshot?.status.rawValue ?? "stopped") at step \(snapshot?.step ?? 0)"
+            if let val = snapshot?.valLoss { line += ", val loss \(String(format: "%.4f", val))" }
+            switch thread.outcome?.saved {
+            case .success(let path?): line += "; saved \(path)"
+            case .failure(let error): line += "; could not save: \(error)"
+            default: break
+            }
+            Output.line(line)
+        }
         _ = try exit.get()
     }
 }

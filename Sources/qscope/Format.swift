@@ -21,8 +21,8 @@ enum ProgressLine {
 
 /// One-object-per-line JSON output with stable snake_case keys.
 enum JSONLine {
-    static func record(_ log: TrainLog) -> String {
-        encode([
+    static func record(_ log: TrainLog, optimizer: String? = nil) -> String {
+        encode((optimizer.map { [("optimizer", JSONValue.string($0))] } ?? []) + [
             ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", log.loss.map(JSONValue.double) ?? .null),
             ("val_loss", log.valLoss.map(JSONValue.double) ?? .null), ("lr", .double(log.learningRate)),
             ("grad_norm", .double(log.gradNorm)), ("tokens_per_s", .double(log.tokensPerSecond)),

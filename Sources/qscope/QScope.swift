@@ -8,7 +8,8 @@ struct QScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qscope",
         abstract: "A terminal workbench for how optimizers change a language model's robustness to quantization.",
-        subcommands: [DashboardCommand.self, TrainCommand.self, BenchCommand.self, ModelsCommand.self],
+        subcommands: [DashboardCommand.self, TrainCommand.self, SweepLRCommand.self, BenchCommand.self, ModelsCommand.self,
+                      OptimReplayCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
     /// Parses and runs, mapping every failure to one line on stderr: exit 2 for bad input

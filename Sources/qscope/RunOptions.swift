@@ -4,7 +4,7 @@ import Foundation
 
 /// The flags that define a training run, shared by `train` and the dashboard.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")).")
+    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")), or `all` to train each side by side.")
     var optimizer = "adamw"
 
     @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny, or xs in the dashboard).")
@@ -13,8 +13,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Optimizer steps (default: 1000, or 4000 in the dashboard).")
     var steps: Int?
 
-    @Option(help: "Peak learning rate.")
-    var lr: Float = 3e-3
+    @Option(help: "Peak learning rate (default: the optimizer's tuned rate, see README).")
+    var lr: Float?
 
     @Option(help: "Sequences per batch.")
     var batch = 16
@@ -49,48 +49,86 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Threads: data-parallel shards of each batch (default: every core).")
     var threads: Int?
 
-    @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped.")
+    @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped (a directory with --optimizer all).")
     var save: String?
 
     @Option(help: "Continue the run saved in this checkpoint.")
     var resume: String?
 
-    /// The run configuration, the corpus and (when resuming) the checkpoint, all validated on
-    /// the calling thread so bad input fails before any thread or terminal is touched.
-    func prepare(defaultModel: String = "tiny", defaultSteps: Int = 1000) throws
-        -> (config: TrainConfig, corpus: Corpus, checkpoint: Safetensors.File?)
-    {
-        var config: TrainConfig
+    /// The runs to train (one, or one per optimizer for `--optimizer all`), the corpus and (when
+    /// resuming) the checkpoint, all validated on the calling thread so bad input fails before
+    /// any thread or terminal is touched.
+    func prepare(defaultModel: String = "tiny", defaultSteps: Int = 1000) throws -> PreparedRuns {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var configs: [TrainConfig]
         var checkpoint: Safetensors.File?
         if let resume {
             let file = try Safetensors.read(path: resume)
-            config = try Checkpoint.config(of: file, path: resume)
+            var config = try Checkpoint.config(of: file, path: resume)
             checkpoint = file
             // A resumed run keeps its own configuration, except for a longer horizon.
             config.steps = max(config.steps, steps ?? 0)
+            configs = [config]
         } else {
-            config = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
-            config.optimizer = optimizer
-            config.learningRate = lr
-            config.batch = batch
-            config.seq = seq
-            config.seed = seed
-            config.schedule = schedule
-            config.steps = steps ?? defaultSteps
-            if let weightDecay { config.hyper["weight_decay"] = .number(Double(weightDecay)) }
+            let names = optimizer == "all" ? OptimizerFactory.names : [optimizer]
+            var base = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
+            base.batch = batch
+            base.seq = seq
+            base.seed = seed
+            base.schedule = schedule
+            base.steps = steps ?? defaultSteps
+            if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
             for item in hyper {
                 guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
                     throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
                 }
-                config.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
+                base.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
+            }
+            configs = names.map { name in
+                var config = base
+                config.optimizer = name
+                config.learningRate = lr ?? OptimizerFactory.defaultPeakLearningRate(name)
+                return config
             }
         }
-        config.evalEvery = evalEvery
-        config.evalBatches = evalBatches
-        config.logEvery = logEvery
-        config.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        try config.validate()
+        for i in configs.indices {
+            configs[i].evalEvery = evalEvery
+            configs[i].evalBatches = evalBatches
+            configs[i].logEvery = logEvery
+            // Several runs share the cores a run each; a lone run splits its batch over all of them.
+            configs[i].threads = threads ?? (configs.count == 1 ? cores : 1)
+            try configs[i].validate()
+        }
         let corpus = try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
-        return (config, corpus, checkpoint)
+        return PreparedRuns(configs: configs, corpus: corpus, checkpoint: checkpoint, resumePath: resume)
+    }
+
+    /// Where run `config` is saved: `--save` itself for a lone run, a file per run inside the
+    /// `--save` directory for several (or inside `defaultDirectory` when `--save` is absent).
+    func savePath(for config: TrainConfig, runCount: Int, defaultDirectory: String?) -> String? {
+        let file = "\(config.optimizer)-\(config.model.name).safetensors"
+        if let save { return runCount == 1 ? save : (save as NSString).appendingPathComponent(file) }
+        return defaultDirectory.map { ($0 as NSString).appendingPathComponent(file) }
+    }
+}
+
+/// Validated runs, ready to start.
+struct PreparedRuns {
+    let configs: [TrainConfig]
+    let corpus: Corpus
+    let checkpoint: Safetensors.File?
+    let resumePath: String?
+
+    /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`.
+    func start(board: RunBoard, controls: [RunControl]? = nil, savePath: (TrainConfig) -> String?,
+               onLog: (TrainConfig) -> @Sendable (TrainLog) -> Void = { _ in { _ in } }) throws -> [TrainerThread] {
+        try configs.enumerated().map { id, config in
+            let corpus = self.corpus, checkpoint = self.checkpoint, resumePath = self.resumePath ?? ""
+            let control = controls?[id] ?? RunControl()
+            return try TrainerThread.start(control: control, savePath: savePath(config), onLog: onLog(config)) {
+                try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
+                            resumeFrom: checkpoint, resumePath: resumePath)
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A named state buffer an update rule keeps for one parameter tensor.
 public struct StateSlot: Sendable, Equatable {
     public let name: String
@@ -80,26 +82,56 @@ public final class Optimizer {
         states = layout.parameters.map { TensorState(slots: assignments[$0.role]!.rule.stateSlots(for: $0)) }
     }
 
+    /// Threads the per-tensor updates are spread over (each tensor's update is independent, so
+    /// the result does not depend on this).
+    public var threads: Int = 1 {
+        didSet { lanes = Self.partition(layout, into: threads) }
+    }
+    private var lanes: [[Int]] = []
+
     /// Bytes of optimizer state over all parameters.
     public var stateByteCount: Int { states.reduce(0) { $0 + $1.byteCount } }
 
     /// Applies one update to every parameter. `baseLR` is the peak learning rate for the
     /// scheduled groups and `factor` the schedule's multiplier at this step.
     public func step(parameters: Tensor, gradients: Tensor, baseLR: Float, factor: Float) {
-        for (i, info) in layout.parameters.enumerated() {
-            let assignment = assignments[info.role]!
+        let update = { (i: Int) in
+            let info = self.layout.parameters[i]
+            let assignment = self.assignments[info.role]!
             let lr: Float
             switch assignment.learningRate {
             case .scheduled(let scale): lr = baseLR * scale * factor
             case .fixed(let value): lr = value * factor
             }
-            let state = states[i]
+            let state = self.states[i]
             state.step += 1
             assignment.rule.update(
                 parameter: UnsafeMutableBufferPointer(start: parameters.data + info.offset, count: info.count),
                 gradient: UnsafeBufferPointer(start: gradients.data + info.offset, count: info.count),
                 info: info, state: state, lr: lr)
         }
+        guard threads > 1 else {
+            layout.parameters.indices.forEach(update)
+            return
+        }
+        let lanes = self.lanes
+        withoutActuallyEscaping(update) { update in
+            let work = TensorWork(update: update)
+            DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in lanes[lane].forEach(work.update) }
+        }
+    }
+
+    /// Tensor indices split into `threads` lanes of similar cost (parameter count stands in for
+    /// cost), largest first into the lightest lane; fixed for a layout, so runs are reproducible.
+    private static func partition(_ layout: ParameterLayout, into threads: Int) -> [[Int]] {
+        var lanes = [[Int]](repeating: [], count: threads)
+        var load = [Int](repeating: 0, count: threads)
+        for i in layout.parameters.indices.sorted(by: { layout.parameters[$0].count > layout.parameters[$1].count }) {
+            let lane = load.indices.min { load[$0] < load[$1] }!
+            lanes[lane].append(i)
+            load[lane] += layout.parameters[i].count
+        }
+        return lanes
     }
 
     /// Every state tensor with a stable name (`optim.<parameter>.<slot>`), for checkpoints.
@@ -117,4 +149,13 @@ public final class Optimizer {
     public func setStepCount(_ step: Int) {
         for state in states { state.step = step }
     }
+}
+
+/// A per-tensor update handed to `concurrentPerform`.
+///
+/// Safe to share: each tensor index belongs to exactly one lane, and an update touches only its
+/// own parameter slice, gradient slice and `TensorState`; `concurrentPerform` returns after every
+/// lane has finished.
+private struct TensorWork: @unchecked Sendable {
+    let update: (Int) -> Void
 }

@@ -13,6 +13,17 @@ public enum OptimizerFactory {
         }
     }
 
+    /// The peak learning rate a run uses when none is given: the best of `qscope sweep-lr` on the
+    /// `tiny` model for the default schedule and budget.
+    public static func defaultPeakLearningRate(_ name: String) -> Float {
+        switch name {
+        case "muon": return 2e-2
+        case "scion": return 1e-2
+        case "psgd": return 1e-3
+        default: return 3e-3
+        }
+    }
+
     /// The reference implementation's default learning rate (used when `hyper` has no `lr`).
     public static func referenceLearningRate(_ name: String) -> Float {
         switch name {

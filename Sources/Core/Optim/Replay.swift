@@ -11,6 +11,17 @@ public struct OptimizerReplay: Sendable, Decodable {
     public let param: [[Double]]
     public let grads: [[[Double]]]
 
+    private enum CodingKeys: String, CodingKey { case optimizer, hyper, param, grads }
+
+    /// `hyper` may be left out (every key then takes the reference default).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        optimizer = try c.decode(String.self, forKey: .optimizer)
+        hyper = try c.decodeIfPresent(Hyper.self, forKey: .hyper) ?? Hyper()
+        param = try c.decode([[Double]].self, forKey: .param)
+        grads = try c.decode([[[Double]]].self, forKey: .grads)
+    }
+
     public init(optimizer: String, hyper: Hyper, param: [[Double]], grads: [[[Double]]]) {
         self.optimizer = optimizer
         self.hyper = hyper

@@ -26,6 +26,7 @@ public final class Trainer {
         model = try DataParallelModel(config: config.model, batch: config.batch, seq: config.seq,
                                       shardCount: config.threads)
         optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, hyper: config.hyper)
+        optimizer.threads = config.threads
         sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
         schedule = try LRSchedule.named(config.schedule)
         self.board = board

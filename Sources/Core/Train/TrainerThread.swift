@@ -14,28 +14,32 @@ public final class TrainerThread: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let result = Mutex<Outcome?>(nil)
 
-    /// Moves a value to another thread.
-    ///
-    /// Safe because `start` is the only creator: it receives the trainer as `sending`, so the
-    /// caller keeps no reference, and the box is consumed by exactly one thread.
-    private struct Handoff<Value>: @unchecked Sendable {
-        let value: Value
-    }
-
     private init(control: RunControl) {
         self.control = control
     }
 
-    /// Starts `trainer` on a new thread; afterwards, if `savePath` is set, saves a checkpoint
-    /// there (also when stopped or diverged: the weights are the last finite ones). `onLog` runs
-    /// on the trainer thread.
-    public static func start(_ trainer: sending Trainer, control: RunControl, savePath: String?,
-                             onLog: @escaping @Sendable (TrainLog) -> Void = { _ in }) -> TrainerThread
-    {
+    /// Builds a trainer with `make` on a new thread and trains it there; afterwards, if
+    /// `savePath` is set, saves a checkpoint (also when stopped or diverged: the weights are the
+    /// last finite ones). Returns once the trainer exists, rethrowing `make`'s error, so bad
+    /// input still fails on the caller's thread. The trainer never leaves its thread. `onLog`
+    /// runs on the trainer thread.
+    public static func start(control: RunControl, savePath: String?,
+                             onLog: @escaping @Sendable (TrainLog) -> Void = { _ in },
+                             make: @escaping @Sendable () throws -> Trainer) throws -> TrainerThread {
         let handle = TrainerThread(control: control)
-        let box = Handoff(value: trainer)
+        let ready = DispatchSemaphore(value: 0)
+        let startError = Mutex<Error?>(nil)
         let thread = Thread {
-            let trainer = box.value
+            let trainer: Trainer
+            do {
+                trainer = try make()
+            } catch {
+                startError.withLock { $0 = error }
+                ready.signal()
+                handle.done.signal()
+                return
+            }
+            ready.signal()
             let status = trainer.run(onLog: onLog)
             var saved: Result<String?, QScopeError> = .success(nil)
             if let savePath {
@@ -52,9 +56,11 @@ public final class TrainerThread: Sendable {
             handle.result.withLock { $0 = outcome }
             handle.done.signal()
         }
-        // Deep models recurse little, but BLAS and the Swift runtime like a roomy stack.
+        // BLAS and the Swift runtime like a roomy stack.
         thread.stackSize = 16 << 20
         thread.start()
+        ready.wait()
+        if let error = startError.withLock({ $0 }) { throw error }
         return handle
     }
 
