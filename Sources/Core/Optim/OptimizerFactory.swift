@@ -1,13 +1,15 @@
 /// Builds the study's optimizers by name, each with its parameter groups as in the study's code
 /// (paper.md §1): hidden matrices, the tied embedding/head, and vector parameters.
 public enum OptimizerFactory {
-    /// Every optimizer of the study, in the order the dashboard shows them.
-    public static let names = ["adamw", "muon", "shampoo", "soap", "scion", "psgd"]
+    /// Every optimizer qscope implements, in the order the dashboard shows them.
+    public static let names = ["adamw"]
 
     /// Builds `name` for `layout`; `hyper` overrides the reference's defaults (unknown keys throw).
     public static func make(_ name: String, layout: ParameterLayout, hyper: Hyper = Hyper()) throws -> Optimizer {
         switch name {
         case "adamw": return try AdamW.optimizer(layout: layout, hyper: hyper)
+        case "muon": return try Muon.optimizer(layout: layout, hyper: hyper)
+        case "scion": return try Scion.optimizer(layout: layout, hyper: hyper)
         default:
             throw QScopeError.badInput("unknown optimizer '\(name)'; choose one of: \(names.joined(separator: ", "))")
         }
