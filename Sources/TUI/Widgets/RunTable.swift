@@ -1,6 +1,6 @@
 import Core
 
-/// One row per run (name, status, progress, losses, speed, lr, time): the compact view used
+/// One row per run (name, status, progress, losses, speed, lr, optimizer state, time): the compact view used
 /// when several runs share the screen. Columns that do not fit are dropped from the right.
 public struct RunTable: Widget {
     public var runs: [RunSnapshot]
@@ -27,6 +27,7 @@ public struct RunTable: Widget {
         Column(header: "val", value: { Format.metric($0.valLoss) }, rightAligned: true),
         Column(header: "tok/s", value: { Format.count($0.tokensPerSecond) }, rightAligned: true),
         Column(header: "lr", value: { Format.scientific($0.learningRate) }, rightAligned: true),
+        Column(header: "state", value: { Format.bytes($0.optimizerStateBytes) }, rightAligned: true),
         Column(header: "elapsed", value: { Format.duration($0.elapsed) }, rightAligned: true),
     ]
 
