@@ -2,7 +2,7 @@
 /// (paper.md §1): hidden matrices, the tied embedding/head, and vector parameters.
 public enum OptimizerFactory {
     /// Every optimizer qscope implements, in the order the dashboard shows them.
-    public static let names = ["adamw"]
+    public static let names = ["adamw", "muon", "scion"]
 
     /// Builds `name` for `layout`; `hyper` overrides the reference's defaults (unknown keys throw).
     public static func make(_ name: String, layout: ParameterLayout, hyper: Hyper = Hyper()) throws -> Optimizer {
