@@ -88,6 +88,8 @@ struct RunOptions: ParsableArguments {
                 var config = base
                 config.optimizer = name
                 config.learningRate = lr ?? OptimizerFactory.defaultPeakLearningRate(name)
+                // PSGD draws its preconditioner noise from its own seed; tie it to the run's.
+                if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(seed)) }
                 return config
             }
         }

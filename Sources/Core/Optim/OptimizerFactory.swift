@@ -2,7 +2,7 @@
 /// (paper.md §1): hidden matrices, the tied embedding/head, and vector parameters.
 public enum OptimizerFactory {
     /// Every optimizer qscope implements, in the order the dashboard shows them.
-    public static let names = ["adamw", "muon", "scion"]
+    public static let names = ["adamw", "muon", "scion", "psgd"]
 
     /// Builds `name` for `layout`; `hyper` overrides the reference's defaults (unknown keys throw).
     public static func make(_ name: String, layout: ParameterLayout, hyper: Hyper = Hyper()) throws -> Optimizer {
@@ -10,6 +10,7 @@ public enum OptimizerFactory {
         case "adamw": return try AdamW.optimizer(layout: layout, hyper: hyper)
         case "muon": return try Muon.optimizer(layout: layout, hyper: hyper)
         case "scion": return try Scion.optimizer(layout: layout, hyper: hyper)
+        case "psgd": return try PSGDKron.optimizer(layout: layout, hyper: hyper)
         default:
             throw QScopeError.badInput("unknown optimizer '\(name)'; choose one of: \(names.joined(separator: ", "))")
         }
@@ -19,7 +20,7 @@ public enum OptimizerFactory {
     /// `tiny` model for the default schedule and budget.
     public static func defaultPeakLearningRate(_ name: String) -> Float {
         switch name {
-        case "muon": return 2e-2
+        case "muon": return 1e-2
         case "scion": return 1e-2
         case "psgd": return 1e-3
         default: return 3e-3
@@ -33,7 +34,7 @@ public enum OptimizerFactory {
         case "shampoo": return 1e-2
         case "soap": return 3e-3
         case "scion": return 1e-3
-        case "psgd": return 3e-4
+        case "psgd": return 1e-3
         default: return 1e-3
         }
     }
