@@ -2,12 +2,14 @@
 /// (paper.md §1): hidden matrices, the tied embedding/head, and vector parameters.
 public enum OptimizerFactory {
     /// Every optimizer qscope implements, in the order the dashboard shows them.
-    public static let names = ["adamw", "muon", "scion", "psgd"]
+    public static let names = ["adamw", "muon", "shampoo", "soap", "scion", "psgd"]
 
     /// Builds `name` for `layout`; `hyper` overrides the reference's defaults (unknown keys throw).
     public static func make(_ name: String, layout: ParameterLayout, hyper: Hyper = Hyper()) throws -> Optimizer {
         switch name {
         case "adamw": return try AdamW.optimizer(layout: layout, hyper: hyper)
+        case "shampoo": return try Shampoo.optimizer(layout: layout, hyper: hyper)
+        case "soap": return try SOAP.optimizer(layout: layout, hyper: hyper)
         case "muon": return try Muon.optimizer(layout: layout, hyper: hyper)
         case "scion": return try Scion.optimizer(layout: layout, hyper: hyper)
         case "psgd": return try PSGDKron.optimizer(layout: layout, hyper: hyper)
@@ -20,9 +22,10 @@ public enum OptimizerFactory {
     /// `tiny` model for the default schedule and budget.
     public static func defaultPeakLearningRate(_ name: String) -> Float {
         switch name {
-        case "muon": return 1e-2
-        case "scion": return 1e-2
-        case "psgd": return 1e-3
+        case "adamw", "muon", "scion": return 1e-2
+        case "psgd": return 4e-3
+        case "shampoo": return 1.2e-2
+        case "soap": return 2.4e-2
         default: return 3e-3
         }
     }
