@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
             ("batch", .int(r.batch)), ("seq", .int(r.seq)), ("threads", .int(r.threads)),
             ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
             ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
-            ("optimizer_ms", .double(r.optimizerMeanMs)), ("optimizer_ms_median", .double(r.optimizerMs)),
+            ("optimizer_ms", .double(r.optimizerMs)), ("optimizer_mean_ms", .double(r.optimizerMeanMs)),
             ("gflops", .double(r.gflops)), ("sgemm_peak_gflops", .double(peak)),
             ("state_bytes_per_param", .double(r.stateBytesPerParameter)),
         ])

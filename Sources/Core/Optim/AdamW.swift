@@ -29,16 +29,31 @@ public struct AdamW: UpdateRule {
         let m = state.tensors[0].data, v = state.tensors[1].data
         let t = Double(state.step)
         let bc1 = 1 - Math.pow(Double(beta1), t)
-        let bc2Sqrt = Float((1 - Math.pow(Double(beta2), t)).squareRoot())
+        let invBc2Sqrt = Float(1 / (1 - Math.pow(Double(beta2), t)).squareRoot())
         let stepSize = Float(Double(lr) / bc1)
         let decay = 1 - lr * weightDecay
         let b1 = beta1, b2 = beta2, eps = eps
-        for i in 0..<p.count {
-            let gi = g[i]
+        // SIMD8 by hand: with four pointers the compiler cannot prove apart, it leaves the loop
+        // scalar, and a scalar sqrt and divide per element made this 3x slower.
+        let n = p.count, pp = p.baseAddress!, gp = g.baseAddress!
+        var i = 0
+        while i + 8 <= n {
+            let gi = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
+            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self) + (1 - b1) * gi
+            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self) + (1 - b2) * gi * gi
+            let pi = UnsafeRawPointer(pp + i).loadUnaligned(as: SIMD8<Float>.self)
+            let update = pi * decay - stepSize * mi / (vi.squareRoot() * invBc2Sqrt + eps)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(pp + i).storeBytes(of: update, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            let gi = gp[i]
             m[i] = b1 * m[i] + (1 - b1) * gi
             v[i] = b2 * v[i] + (1 - b2) * gi * gi
-            let denom = v[i].squareRoot() / bc2Sqrt + eps
-            p[i] = p[i] * decay - stepSize * m[i] / denom
+            pp[i] = pp[i] * decay - stepSize * m[i] / (v[i].squareRoot() * invBc2Sqrt + eps)
+            i += 1
         }
     }
 }

@@ -111,3 +111,7 @@ extension Muon {
                                        .embedding: adamW, .vector: adamW])
     }
 }
+
+extension Muon {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}

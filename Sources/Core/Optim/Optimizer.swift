@@ -44,6 +44,20 @@ public protocol UpdateRule: Sendable {
     /// first update).
     func update(parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>,
                 info: ParameterInfo, state: TensorState, lr: Float)
+    /// Relative cost of one `update` of `parameter`, used to balance updates across threads.
+    func cost(for parameter: ParameterInfo) -> Double
+}
+
+extension UpdateRule {
+    /// Elementwise rules cost in proportion to the element count.
+    public func cost(for parameter: ParameterInfo) -> Double { Double(parameter.count) }
+
+    /// Rules built on m×n matrix products (Newton–Schulz, Kronecker factors) cost about
+    /// m·n·min(m, n); vectors cost their length.
+    public func matrixProductCost(for parameter: ParameterInfo) -> Double {
+        guard parameter.shape.count == 2 else { return Double(parameter.count) }
+        return Double(parameter.count) * Double(parameter.shape.min()!)
+    }
 }
 
 /// Which rule a parameter role gets, and how its learning rate relates to the scheduled one.
@@ -85,7 +99,7 @@ public final class Optimizer {
     /// Threads the per-tensor updates are spread over (each tensor's update is independent, so
     /// the result does not depend on this).
     public var threads: Int = 1 {
-        didSet { lanes = Self.partition(layout, into: threads) }
+        didSet { lanes = partition(into: threads) }
     }
     private var lanes: [[Int]] = []
 
@@ -121,15 +135,16 @@ public final class Optimizer {
         }
     }
 
-    /// Tensor indices split into `threads` lanes of similar cost (parameter count stands in for
-    /// cost), largest first into the lightest lane; fixed for a layout, so runs are reproducible.
-    private static func partition(_ layout: ParameterLayout, into threads: Int) -> [[Int]] {
+    /// Tensor indices split into `threads` lanes of similar cost (each rule's estimate), most
+    /// expensive first into the lightest lane; fixed for a layout, so runs are reproducible.
+    private func partition(into threads: Int) -> [[Int]] {
+        let costs = layout.parameters.map { assignments[$0.role]!.rule.cost(for: $0) }
         var lanes = [[Int]](repeating: [], count: threads)
-        var load = [Int](repeating: 0, count: threads)
-        for i in layout.parameters.indices.sorted(by: { layout.parameters[$0].count > layout.parameters[$1].count }) {
+        var load = [Double](repeating: 0, count: threads)
+        for i in costs.indices.sorted(by: { costs[$0] > costs[$1] }) {
             let lane = load.indices.min { load[$0] < load[$1] }!
             lanes[lane].append(i)
-            load[lane] += layout.parameters[i].count
+            load[lane] += costs[i]
         }
         return lanes
     }

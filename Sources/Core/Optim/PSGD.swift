@@ -282,3 +282,7 @@ private extension Hyper {
         return try number(key, default: 0)
     }
 }
+
+extension PSGDKron {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}

@@ -209,3 +209,7 @@ extension SOAP {
         return Optimizer(name: "soap", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
     }
 }
+
+extension SOAP {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}

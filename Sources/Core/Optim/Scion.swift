@@ -145,3 +145,7 @@ extension Scion {
         ])
     }
 }
+
+extension Scion {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}

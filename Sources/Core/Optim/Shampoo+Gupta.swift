@@ -126,3 +126,7 @@ extension GuptaShampoo {
                   matrixEpsilon: eps, preconditionFrequency: frequency)
     }
 }
+
+extension GuptaShampoo {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}

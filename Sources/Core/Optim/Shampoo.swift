@@ -321,3 +321,7 @@ extension Shampoo {
         return Optimizer(name: "shampoo", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
     }
 }
+
+extension Shampoo {
+    public func cost(for parameter: ParameterInfo) -> Double { matrixProductCost(for: parameter) }
+}
