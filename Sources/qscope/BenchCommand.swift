@@ -15,11 +15,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Optimizer to time, or `all`.")
     var optimizer = "adamw"
 
-    @Option(help: "Sequences per batch.")
-    var batch = 16
 
-    @Option(help: "Sequence length.")
-    var seq = 128
+
+    @OptionGroup var shape: BatchOptions
 
     @Option(help: "Threads (data-parallel shards of the batch; default: every core).")
     var threads: Int?
@@ -32,7 +30,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let sizes = model == "all" ? ModelConfig.sizes : [try ModelConfig.named(model)]
-        guard batch > 0, seq >= 2, seconds > 0 else {
+        guard shape.batch > 0, shape.seq >= 2, seconds > 0 else {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
         }
         let optimizers = optimizer == "all" ? OptimizerFactory.names : [optimizer]
@@ -42,12 +40,12 @@ struct BenchCommand: ParsableCommand {
         let peak = Benchmark.sgemmPeak(threads: threads)
         if !json {
             Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s on \(threads) threads; "
-                  + "batch \(batch)×\(seq); opt ms is the mean over steps, refreshes included")
+                  + "batch \(shape.batch)×\(shape.seq); opt ms is the mean over steps, refreshes included")
             Output.line("model  optimizer params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
         }
         for size in sizes {
             for name in optimizers {
-                let result = try Benchmark.run(model: size, optimizer: name, batch: batch, seq: seq, threads: threads,
+                let result = try Benchmark.run(model: size, optimizer: name, batch: shape.batch, seq: shape.seq, threads: threads,
                                                minSeconds: seconds)
                 Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
             }

@@ -7,26 +7,21 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")), or `all` to train each side by side.")
     var optimizer = "adamw"
 
-    @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny, or xs in the dashboard).")
+    @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny).")
     var model: String?
 
-    @Option(help: "Optimizer steps (default: 1000, or 4000 in the dashboard).")
+    @Option(help: "Optimizer steps (default: 1000, or 3000 in the dashboard).")
     var steps: Int?
 
     @Option(help: "Peak learning rate (default: the optimizer's tuned rate, see README).")
     var lr: Float?
 
-    @Option(help: "Sequences per batch.")
-    var batch = 16
 
-    @Option(help: "Sequence length in bytes.")
-    var seq = 128
 
-    @Option(help: "UTF-8 text file to train on (default: the King James Bible cache, see README).")
-    var corpus: String?
 
-    @Option(help: "Seed for initialisation and data order.")
-    var seed: UInt64 = 1
+
+    @OptionGroup var shape: BatchOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Learning-rate schedule: trapezoidal (the study's), cosine or constant.")
     var schedule = "trapezoidal"
@@ -72,9 +67,9 @@ struct RunOptions: ParsableArguments {
         } else {
             let names = optimizer == "all" ? OptimizerFactory.names : [optimizer]
             var base = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
-            base.batch = batch
-            base.seq = seq
-            base.seed = seed
+            base.batch = shape.batch
+            base.seq = shape.seq
+            base.seed = data.seed
             base.schedule = schedule
             base.steps = steps ?? defaultSteps
             if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
@@ -89,7 +84,7 @@ struct RunOptions: ParsableArguments {
                 config.optimizer = name
                 config.learningRate = lr ?? OptimizerFactory.defaultPeakLearningRate(name)
                 // PSGD draws its preconditioner noise from its own seed; tie it to the run's.
-                if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(seed)) }
+                if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(data.seed)) }
                 return config
             }
         }
@@ -101,8 +96,7 @@ struct RunOptions: ParsableArguments {
             configs[i].threads = threads ?? (configs.count == 1 ? cores : 1)
             try configs[i].validate()
         }
-        let corpus = try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
-        return PreparedRuns(configs: configs, corpus: corpus, checkpoint: checkpoint, resumePath: resume)
+        return PreparedRuns(configs: configs, corpus: try data.loadCorpus(), checkpoint: checkpoint, resumePath: resume)
     }
 
     /// Where run `config` is saved: `--save` itself for a lone run, a file per run inside the

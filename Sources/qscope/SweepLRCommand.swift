@@ -29,17 +29,12 @@ struct SweepLRCommand: ParsableCommand {
     @Option(help: "Steps per run.")
     var steps = 500
 
-    @Option(help: "Sequences per batch.")
-    var batch = 16
 
-    @Option(help: "Sequence length.")
-    var seq = 128
 
-    @Option(help: "UTF-8 text file to train on (default: the King James Bible cache).")
-    var corpus: String?
 
-    @Option(help: "Seed (every run uses the same data order and initialisation).")
-    var seed: UInt64 = 1
+
+    @OptionGroup var shape: BatchOptions
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Runs trained at once (default: one per core).")
     var parallel: Int?
@@ -67,9 +62,9 @@ struct SweepLRCommand: ParsableCommand {
                 config.optimizer = name
                 config.learningRate = lr
                 config.steps = steps
-                config.batch = batch
-                config.seq = seq
-                config.seed = seed
+                config.batch = shape.batch
+                config.seq = shape.seq
+                config.seed = data.seed
                 config.evalEvery = 0
                 config.threads = 1
                 try config.validate()
@@ -77,7 +72,7 @@ struct SweepLRCommand: ParsableCommand {
                 configs.append(config)
             }
         }
-        let text = try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
+        let text = try data.loadCorpus()
         BLAS.threads = 1
         let board = RunBoard()
         let workers = Swift.max(1, parallel ?? ProcessInfo.processInfo.activeProcessorCount)
