@@ -31,4 +31,16 @@ static inline FILE   *shim_stdin(void)  { return stdin; }
 /* Key codes, spelled as functions so their values never depend on Swift's macro import. */
 static inline int shim_key_resize(void)    { return KEY_RESIZE; }
 static inline int shim_key_code_yes(void)  { return KEY_CODE_YES; }
+#include <ncursesw/term.h>
+/* True when terminfo knows the terminal type `name` (NULL: $TERM). Unlike initscr it never
+   exits, and unlike newterm it needs no screen, so the CLI can check before starting work. */
+static inline int shim_terminal_known(const char *name) {
+    int status = 0;
+    TERMINAL *previous = cur_term;
+    if (setupterm(name, 1, &status) != OK) return 0;
+    TERMINAL *probe = set_curterm(previous);
+    if (probe != previous) del_curterm(probe);
+    return 1;
+}
+
 #endif

@@ -36,7 +36,7 @@ public final class Dashboard {
     /// Throws the error `run()` would throw for a missing terminal, without touching the
     /// screen: lets the caller refuse before it starts training.
     public func checkTerminal() throws {
-        try NcursesBackend.requireTerminal()
+        try NcursesBackend.requireTerminal(environment: environment)
     }
 
     /// Runs the dashboard until `q` or Ctrl-C, then restores the terminal and returns; the

@@ -35,18 +35,26 @@ public final class NcursesBackend: TerminalBackend {
     /// `TERM`; here that becomes an error the CLI can report.
     /// Throws `badInput` when stdin or stdout is not a terminal (piped, redirected, CI).
     public convenience init(environment: [String: String]) throws {
-        try Self.requireTerminal()
+        try Self.requireTerminal(environment: environment)
         try self.init(terminalType: nil, output: shim_stdout(), input: shim_stdin(),
                       termDescription: environment["TERM"] ?? "unset")
     }
 
-    /// Throws `badInput` unless stdin and stdout are both terminals: curses output piped to
-    /// a file is garbage, and keys cannot be read from a pipe.
-    public static func requireTerminal() throws {
+    /// Throws `badInput` unless stdin and stdout are both terminals (curses output piped to
+    /// a file is garbage, and keys cannot be read from a pipe) and terminfo knows `$TERM`.
+    public static func requireTerminal(environment: [String: String]) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw QScopeError.badInput("qscope's dashboard needs a terminal; run it in one, "
                 + "or use `qscope train --headless`")
         }
+        guard shim_terminal_known(environment["TERM"]) == 1 else {
+            throw unknownTerminal(environment["TERM"] ?? "unset")
+        }
+    }
+
+    private static func unknownTerminal(_ description: String) -> QScopeError {
+        .badInput("cannot open the terminal (TERM=\(description)): ncurses knows no such terminal type; "
+            + "try TERM=xterm-256color")
     }
 
     /// A backend on /dev/null for tests: real ncurses drawing, no terminal needed.
@@ -66,10 +74,7 @@ public final class NcursesBackend: TerminalBackend {
         // braille and box lines as blanks.
         setlocale(LC_ALL, "")
         screen = newterm(terminalType, output, input)
-        guard screen != nil else {
-            throw QScopeError.badInput("cannot open the terminal (TERM=\(termDescription)): "
-                + "ncurses knows no such terminal type; try TERM=xterm-256color")
-        }
+        guard screen != nil else { throw Self.unknownTerminal(termDescription) }
         set_escdelay(25)  // Esc closes the help at once instead of after a second
         cbreak()
         noecho()
