@@ -100,3 +100,62 @@ struct CLIEndToEndTests {
         #expect(params == params.sorted())
     }
 }
+
+/// The study commands around the optimizers: the learning-rate sweep, the optimizer bench, and
+/// replay's handling of bad files.
+@Suite("Study commands end to end")
+struct StudyCommandsEndToEndTests {
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func sweepReportsTheBestRatePerOptimizer() throws {
+        let dir = try CLIEndToEndTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try CLIEndToEndTests.corpus(in: dir)
+        let result = try QScopeBinary.run(["sweep-lr", "--optimizer", "adamw", "--points", "3", "--steps", "20",
+                                           "--min", "1e-4", "--max", "1e-2", "--corpus", corpus, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let points = records.filter { $0["best"] == nil }
+        #expect(points.compactMap { $0["lr"] as? Double }.map { ($0 * 1e6).rounded() } == [100, 1000, 10000])
+        let best = try #require(records.first { $0["best"] as? Bool == true })
+        let bestLoss = try #require(best["best_val_loss"] as? Double)
+        #expect(points.allSatisfy { ($0["val_loss"] as? Double ?? .infinity) >= bestLoss })
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func benchReportsEveryOptimizer() throws {
+        let result = try QScopeBinary.run(["bench", "--model", "tiny", "--optimizer", "all", "--seconds", "0.1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(rows.compactMap { $0["optimizer"] as? String } == ["adamw", "muon", "shampoo", "soap", "scion", "psgd"])
+        for row in rows {
+            #expect((row["tokens_per_s"] as? Double ?? 0) > 0)
+            #expect((row["state_bytes_per_param"] as? Double ?? 0) >= 4)
+        }
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func replayRejectsBadFilesWithExitTwo() throws {
+        let dir = try CLIEndToEndTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = [
+            #"{"optimizer": "sgd", "param": [[1]], "grads": [[[1]]]}"#: "unknown optimizer",
+            #"{"optimizer": "muon", "param": [[1, 2], [3]], "grads": []}"#: "equal length",
+            #"{"optimizer": "muon", "param": [[1, 2]], "grads": [[[1]]]}"#: "shape",
+            #"{"optimizer": "muon", "hyper": {"bogus": 1}, "param": [[1]], "grads": []}"#: "no hyperparameter",
+            #"{"optimizer": "muon"}"#: "missing",
+            "not json": "not a valid replay file",
+        ]
+        for (text, expected) in cases {
+            let file = dir.appendingPathComponent("case.json").path
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try QScopeBinary.run(["optim-replay", file])
+            #expect(result.status == 2, "\(text): exit \(result.status)")
+            #expect(result.stderr.contains(expected) && result.stderr.split(separator: "\n").count == 1,
+                    "\(text): \(result.stderr)")
+        }
+    }
+}
