@@ -21,13 +21,8 @@ struct DashboardCommand: ParsableCommand {
     var noColor = false
 
     func run() throws {
-        var options = self.options
         // With no optimizer named, the dashboard compares all six on the same data and seed.
-        if CommandLine.arguments.contains(where: { $0 == "--optimizer" || $0.hasPrefix("--optimizer=") }) == false
-            && options.resume == nil {
-            options.optimizer = "all"
-        }
-        let runs = try options.prepare(defaultModel: "tiny", defaultSteps: 3000)
+        let runs = try options.prepare(defaultOptimizer: "all", defaultModel: "tiny", defaultSteps: 3000)
         BLAS.threads = 1
         let board = RunBoard()
         let controls = runs.configs.indices.map { _ in RunControl() }

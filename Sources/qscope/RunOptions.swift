@@ -4,8 +4,8 @@ import Foundation
 
 /// The flags that define a training run, shared by `train` and the dashboard.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")), or `all` to train each side by side.")
-    var optimizer = "adamw"
+    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")), or `all` to train each side by side (default: adamw, or all in the dashboard).")
+    var optimizer: String?
 
     @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny).")
     var model: String?
@@ -53,7 +53,8 @@ struct RunOptions: ParsableArguments {
     /// The runs to train (one, or one per optimizer for `--optimizer all`), the corpus and (when
     /// resuming) the checkpoint, all validated on the calling thread so bad input fails before
     /// any thread or terminal is touched.
-    func prepare(defaultModel: String = "tiny", defaultSteps: Int = 1000) throws -> PreparedRuns {
+    func prepare(defaultOptimizer: String = "adamw", defaultModel: String = "tiny",
+                 defaultSteps: Int = 1000) throws -> PreparedRuns {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var configs: [TrainConfig]
         var checkpoint: Safetensors.File?
@@ -65,7 +66,8 @@ struct RunOptions: ParsableArguments {
             config.steps = max(config.steps, steps ?? 0)
             configs = [config]
         } else {
-            let names = optimizer == "all" ? OptimizerFactory.names : [optimizer]
+            let chosen = optimizer ?? defaultOptimizer
+            let names = chosen == "all" ? OptimizerFactory.names : [chosen]
             var base = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
             base.batch = shape.batch
             base.seq = shape.seq
