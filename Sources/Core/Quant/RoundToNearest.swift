@@ -79,6 +79,27 @@ public struct RoundToNearest: Sendable, Equatable {
 
     /// One scale for `count` contiguous values.
     private func quantize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let p = QuantParams(bits: bits, symmetric: symmetric, grid: grid, values: x, count: count)
+        for i in 0..<count { y[i] = p.fakeQuantize(x[i]) }
+    }
+}
+
+/// The (scale, zero) of one run of values and the quantize-dequantize of one value on that grid,
+/// shared by `RoundToNearest` and `GPTQ` (which recomputes it per row and per group as it goes).
+///
+/// Symmetric `.absmax`: scale = absmax/(2^(b−1)−1), zero 0, codes ±(2^(b−1)−1). Otherwise
+/// quant.py's `find_params`: the range is widened to contain 0; symmetric mirrors it only when
+/// min < 0 (quant.py's `xmin[tmp] = -xmax[tmp]`), with zero point 2^b/2; asymmetric uses
+/// zero = round(−min/scale). An all-zero run gets range [−1, 1] so nothing divides by 0.
+public struct QuantParams: Sendable, Equatable {
+    public var scale: Float
+    public var zero: Float
+    /// Inclusive code range after adding `zero`.
+    public var minCode: Float
+    public var maxCode: Float
+
+    /// Parameters of `count` contiguous values at `values` (count ≥ 1).
+    public init(bits: Int, symmetric: Bool, grid: SymmetricGrid, values x: UnsafePointer<Float>, count: Int) {
         var lo: Float = 0, hi: Float = 0
         for i in 0..<count {
             lo = Swift.min(lo, x[i])
@@ -87,27 +108,32 @@ public struct RoundToNearest: Sendable, Equatable {
         if symmetric && grid == .absmax {
             let qmax = Float((1 << (bits - 1)) - 1)
             let absmax = Swift.max(-lo, hi)
-            let scale = absmax > 0 ? absmax / qmax : 1
-            for i in 0..<count {
-                let q = Swift.min(Swift.max((x[i] / scale).rounded(.toNearestOrEven), -qmax), qmax)
-                y[i] = q * scale
-            }
+            scale = absmax > 0 ? absmax / qmax : 1
+            zero = 0
+            minCode = -qmax
+            maxCode = qmax
             return
         }
         let maxq = Float((1 << bits) - 1)
         if symmetric {
             hi = Swift.max(-lo, hi)
-            lo = -hi
+            if lo < 0 { lo = -hi }
         }
         if lo == 0 && hi == 0 {
             lo = -1
             hi = 1
         }
-        let scale = (hi - lo) / maxq
-        let zero = symmetric ? (maxq + 1) / 2 : (-lo / scale).rounded(.toNearestOrEven)
-        for i in 0..<count {
-            let q = Swift.min(Swift.max((x[i] / scale).rounded(.toNearestOrEven) + zero, 0), maxq)
-            y[i] = scale * (q - zero)
-        }
+        scale = (hi - lo) / maxq
+        zero = symmetric ? (maxq + 1) / 2 : (-lo / scale).rounded(.toNearestOrEven)
+        minCode = 0
+        maxCode = maxq
+    }
+
+    /// scale·(clamp(round(x/scale) + zero) − zero): a division, not a reciprocal multiply, and
+    /// ties to even, so ties fall as in PyTorch (algorithms.md §0.1–0.2).
+    @inline(__always)
+    public func fakeQuantize(_ x: Float) -> Float {
+        let q = Swift.min(Swift.max((x / scale).rounded(.toNearestOrEven) + zero, minCode), maxCode)
+        return scale * (q - zero)
     }
 }
