@@ -25,6 +25,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Golden")]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
     ],

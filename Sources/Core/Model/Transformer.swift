@@ -18,6 +18,8 @@ public final class Transformer {
     public let targets: UnsafeMutableBufferPointer<Int32>
 
     private let acts: Activations
+    /// Set by `setQuantPlan`: quantized weights and input scratch for evaluation.
+    var quantizedForward: QuantizedForward?
     private let rope: RoPE
     private let blockOffsets: [BlockOffsets]
     private let wteOffset: Int
@@ -98,7 +100,7 @@ public final class Transformer {
     /// Afterwards the logits buffer holds probabilities, ready for `backward()`.
     @discardableResult
     public func forward() -> Double {
-        let c = config, n = batch * seq, w = parameters.data
+        let c = config, n = batch * seq, w = quantizedForward?.weights.data ?? parameters.data
         let qw = c.heads * c.headDim
         let firstInput = acts.blocks.first?.input ?? acts.residualOut
         Embedding.forward(out: firstInput.data, tokens: tokens.baseAddress!, wte: w + wteOffset,
@@ -108,25 +110,30 @@ public final class Transformer {
             let x = blk.input.data
             let output = l + 1 < acts.blocks.count ? acts.blocks[l + 1].input.data : acts.residualOut.data
             // Attention sub-layer.
-            Linear.forward(out: blk.q.data, inp: x, weight: w + o.q, n: n, inFeatures: c.width, outFeatures: qw)
-            Linear.forward(out: blk.k.data, inp: x, weight: w + o.k, n: n, inFeatures: c.width, outFeatures: c.kvWidth)
-            Linear.forward(out: blk.v.data, inp: x, weight: w + o.v, n: n, inFeatures: c.width, outFeatures: c.kvWidth)
+            func input(_ kind: LinearKind, _ x: UnsafePointer<Float>, _ width: Int) -> UnsafePointer<Float> {
+                linearInput(LinearID(layer: l, kind: kind), x, width: width)
+            }
+            Linear.forward(out: blk.q.data, inp: input(.q, x, c.width), weight: w + o.q, n: n, inFeatures: c.width, outFeatures: qw)
+            Linear.forward(out: blk.k.data, inp: input(.k, x, c.width), weight: w + o.k, n: n, inFeatures: c.width,
+                           outFeatures: c.kvWidth)
+            Linear.forward(out: blk.v.data, inp: input(.v, x, c.width), weight: w + o.v, n: n, inFeatures: c.width,
+                           outFeatures: c.kvWidth)
             rope.apply(blk.q.data, batch: batch, heads: c.heads)
             rope.apply(blk.k.data, batch: batch, heads: c.kvHeads)
             Attention.l2NormalizeForward(blk.q.data, invNorm: blk.qInvNorm.data, vectors: n * c.heads, dim: c.headDim)
             Attention.l2NormalizeForward(blk.k.data, invNorm: blk.kInvNorm.data, vectors: n * c.kvHeads, dim: c.headDim)
             Attention.forward(out: blk.attnOut.data, probs: blk.probs.data, q: blk.q.data, k: blk.k.data,
                               v: blk.v.data, scale: w + o.qkScale, shape: attentionShape)
-            Linear.forward(out: blk.attnProj.data, inp: blk.attnOut.data, weight: w + o.o, n: n,
+            Linear.forward(out: blk.attnProj.data, inp: input(.o, blk.attnOut.data, qw), weight: w + o.o, n: n,
                            inFeatures: qw, outFeatures: c.width)
             RMSNorm.forward(out: blk.mid.data, rstd: blk.attnRstd.data, inp: blk.attnProj.data,
                             gain: w + o.attnGain, n: n, c: c.width, eps: c.normEps)
             Kernels.add(x, into: blk.mid.data, count: n * c.width)
             // MLP sub-layer.
-            Linear.forward(out: blk.up.data, inp: blk.mid.data, weight: w + o.up, n: n,
+            Linear.forward(out: blk.up.data, inp: input(.up, blk.mid.data, c.width), weight: w + o.up, n: n,
                            inFeatures: c.width, outFeatures: c.mlpWidth)
             ReLUSquared.forward(out: blk.act.data, inp: blk.up.data, count: n * c.mlpWidth)
-            Linear.forward(out: blk.down.data, inp: blk.act.data, weight: w + o.down, n: n,
+            Linear.forward(out: blk.down.data, inp: input(.down, blk.act.data, c.mlpWidth), weight: w + o.down, n: n,
                            inFeatures: c.mlpWidth, outFeatures: c.width)
             RMSNorm.forward(out: output, rstd: blk.mlpRstd.data, inp: blk.down.data,
                             gain: w + o.mlpGain, n: n, c: c.width, eps: c.normEps)

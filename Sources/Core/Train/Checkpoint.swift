@@ -43,24 +43,32 @@ public enum Checkpoint {
         return config
     }
 
+    /// Copies the parameters in `layout` from `file`; every tensor must be present with its shape.
+    public static func loadParameters(_ file: Safetensors.File, path: String, layout: ParameterLayout,
+                                      into parameters: Tensor) throws {
+        for p in layout.parameters {
+            try copy(file, path: path, p.name, shape: p.shape, into: parameters.data + p.offset)
+        }
+    }
+
+    private static func copy(_ file: Safetensors.File, path: String, _ name: String, shape: [Int],
+                             into destination: UnsafeMutablePointer<Float>) throws {
+        guard let entry = file.tensors[name] else {
+            throw QScopeError.badInput("\(path) lacks tensor \(name)")
+        }
+        guard entry.shape == shape else {
+            throw QScopeError.badInput("\(path): \(name) has shape \(entry.shape), expected \(shape)")
+        }
+        entry.values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: $0.count) }
+    }
+
     /// Copies parameters and optimizer state from `file` into `parameters` and `optimizer`; every
     /// tensor must be present with the right shape.
     public static func restore(_ file: Safetensors.File, path: String, layout: ParameterLayout,
                                parameters: Tensor, optimizer: Optimizer) throws -> Position {
-        func copy(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws {
-            guard let entry = file.tensors[name] else {
-                throw QScopeError.badInput("\(path) lacks tensor \(name)")
-            }
-            guard entry.shape == shape else {
-                throw QScopeError.badInput("\(path): \(name) has shape \(entry.shape), expected \(shape)")
-            }
-            entry.values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: $0.count) }
-        }
-        for p in layout.parameters {
-            try copy(p.name, shape: p.shape, into: parameters.data + p.offset)
-        }
+        try loadParameters(file, path: path, layout: layout, into: parameters)
         for (name, tensor) in optimizer.namedStateTensors {
-            try copy(name, shape: tensor.shape, into: tensor.data)
+            try copy(file, path: path, name, shape: tensor.shape, into: tensor.data)
         }
         let step = Int(file.metadata["qscope.step"] ?? "") ?? 0
         optimizer.setStepCount(step)

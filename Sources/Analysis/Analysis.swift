@@ -1,1 +1,0 @@
-/// Analysis: outlier statistics, PTQ evaluation and error propagation (later issues).

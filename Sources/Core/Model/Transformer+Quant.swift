@@ -1,0 +1,37 @@
+/// The weights and scratch a quant plan needs during `forward`.
+final class QuantizedForward {
+    let plan: QuantPlan
+    /// A copy of every parameter with the planned linear weights fake-quantized.
+    let weights: Tensor
+    /// (N, max(C, F)) scratch for a quantized layer input.
+    let input: Tensor
+
+    init(plan: QuantPlan, model: Transformer) {
+        self.plan = plan
+        weights = Tensor(shape: model.parameters.shape)
+        weights.copy(from: model.parameters)
+        input = Tensor(shape: [model.batch * model.seq, max(model.config.width, model.config.mlpWidth)])
+        for (id, quantizer) in plan.weights {
+            let info = model.layout.info(named: id.parameterName)!
+            let p = weights.data + info.offset
+            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
+        }
+    }
+}
+
+extension Transformer {
+    /// Runs later forward passes with `plan` (nil: full precision). The weights are quantized
+    /// now, from their current values; set the plan again after they change. Evaluation only:
+    /// `backward` ignores the plan.
+    public func setQuantPlan(_ plan: QuantPlan?) {
+        quantizedForward = plan.flatMap { $0.isEmpty ? nil : QuantizedForward(plan: $0, model: self) }
+    }
+
+    /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy.
+    func linearInput(_ id: LinearID, _ x: UnsafePointer<Float>, width: Int) -> UnsafePointer<Float> {
+        guard let q = quantizedForward, let quantizer = q.plan.inputs[id] else { return x }
+        let rows = batch * seq
+        quantizer.apply(x, into: q.input.data, rows: rows, cols: width)
+        return UnsafePointer(q.input.data)
+    }
+}

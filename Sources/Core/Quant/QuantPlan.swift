@@ -1,0 +1,54 @@
+/// The quantizable linear layers of a block (paper.md §3: q, k, v, o, MLP up and down).
+public enum LinearKind: String, Sendable, CaseIterable, Codable {
+    case q, k, v, o, up, down
+}
+
+/// One linear layer of the model: `blocks.<layer>.attn.q`, `blocks.<layer>.mlp.up`, …
+public struct LinearID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public let layer: Int
+    public let kind: LinearKind
+
+    public init(layer: Int, kind: LinearKind) {
+        self.layer = layer
+        self.kind = kind
+    }
+
+    /// The parameter name of its weight.
+    public var parameterName: String {
+        "blocks.\(layer).\(kind == .up || kind == .down ? "mlp" : "attn").\(kind.rawValue)"
+    }
+
+    public var description: String { parameterName }
+
+    public static func < (a: LinearID, b: LinearID) -> Bool {
+        (a.layer, LinearKind.allCases.firstIndex(of: a.kind)!) < (b.layer, LinearKind.allCases.firstIndex(of: b.kind)!)
+    }
+
+    /// Every linear layer of `config`, in forward order.
+    public static func all(in config: ModelConfig) -> [LinearID] {
+        (0..<config.layers).flatMap { l in LinearKind.allCases.map { LinearID(layer: l, kind: $0) } }
+    }
+}
+
+/// Which linear layers quantize their weights and/or inputs, and how (DESIGN.md "hooks").
+///
+/// Weights are fake-quantized once when the plan is set on a model; inputs on every forward
+/// pass, per token (each row of the (N, in) input). The embedding and the tied head stay in full
+/// precision, as in the study's PTQ setting (paper.md §3).
+public struct QuantPlan: Sendable {
+    public var weights: [LinearID: RoundToNearest]
+    public var inputs: [LinearID: RoundToNearest]
+
+    public init(weights: [LinearID: RoundToNearest] = [:], inputs: [LinearID: RoundToNearest] = [:]) {
+        self.weights = weights
+        self.inputs = inputs
+    }
+
+    /// The same weight and input quantizers on `layers` (nil bits: that side stays full precision).
+    public static func uniform(_ layers: [LinearID], weight: RoundToNearest?, input: RoundToNearest?) -> QuantPlan {
+        QuantPlan(weights: weight.map { q in Dictionary(uniqueKeysWithValues: layers.map { ($0, q) }) } ?? [:],
+                  inputs: input.map { q in Dictionary(uniqueKeysWithValues: layers.map { ($0, q) }) } ?? [:])
+    }
+
+    public var isEmpty: Bool { weights.isEmpty && inputs.isEmpty }
+}

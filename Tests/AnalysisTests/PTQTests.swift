@@ -1,0 +1,69 @@
+import Analysis
+import Core
+import Foundation
+import Testing
+
+/// Post-training quantization through the forward hook, on a briefly trained tiny model.
+@Suite("PTQ")
+struct PTQTests {
+    static let trained: (file: Safetensors.File, path: String, corpus: Corpus) = {
+        let words = ["and", "the", "lord", "spake", "unto", "moses", "saying", "of", "israel", "children"]
+        var rng = RNG(seed: 9)
+        var text = ""
+        while text.utf8.count < 60_000 { text += words[rng.nextInt(below: words.count)] + " " }
+        let corpus = try! Corpus(name: "synthetic", text: Array(text.utf8))
+        var config = TrainConfig(model: ModelConfig(name: "p", width: 48, layers: 2))
+        config.batch = 4
+        config.seq = 32
+        config.steps = 60
+        config.learningRate = 1e-2
+        config.evalEvery = 0
+        let trainer = try! Trainer(config: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl())
+        trainer.run()
+        let path = NSTemporaryDirectory() + "qscope-ptq-\(UUID().uuidString).safetensors"
+        try! trainer.save(to: path)
+        return (try! Safetensors.read(path: path), path, corpus)
+    }()
+
+    func report(_ bits: Int?, _ actBits: Int?) throws -> PTQ.Report {
+        let t = Self.trained
+        return try PTQ.run(file: t.file, path: t.path, corpus: t.corpus,
+                           weight: try bits.map { try RoundToNearest(bits: $0) },
+                           input: try actBits.map { try RoundToNearest(bits: $0) }, evalBatches: 4, perLayer: true)
+    }
+
+    @Test func fullPrecisionPlanChangesNothing() throws {
+        let r = try report(nil, nil)
+        print("fp \(r.fullPrecisionLoss) quantized \(r.quantizedLoss)")
+        #expect(r.quantizedLoss == r.fullPrecisionLoss)
+        #expect(r.perLayer.allSatisfy { $0.loss == r.fullPrecisionLoss })
+        #expect(r.perLayer.count == 12)
+    }
+
+    @Test func fewerBitsHurtMore() throws {
+        let w8a8 = try report(8, 8), w4a4 = try report(4, 4), w2a2 = try report(2, 2)
+        print("increase W8A8 \(w8a8.increase) W4A4 \(w4a4.increase) W2A2 \(w2a2.increase)")
+        #expect(abs(w8a8.increase) < 0.01)
+        #expect(w4a4.increase > w8a8.increase)
+        #expect(w2a2.increase > w4a4.increase && w2a2.increase > 0.1)
+        // One layer at a time never costs more than all of them together at 2 bits.
+        #expect(w2a2.perLayer.allSatisfy { $0.loss <= w2a2.quantizedLoss + 1e-6 })
+    }
+
+    @Test func clearingThePlanRestoresFullPrecision() throws {
+        let config = ModelConfig(name: "c", width: 24, layers: 1, heads: 6, kvHeads: 2)
+        let model = try Transformer(config: config, batch: 2, seq: 8)
+        var rng = RNG(seed: 2)
+        model.initialize(rng: &rng)
+        for i in 0..<model.tokens.count {
+            model.tokens[i] = Int32(rng.nextInt(below: 256))
+            model.targets[i] = Int32(rng.nextInt(below: 256))
+        }
+        let before = model.forward()
+        model.setQuantPlan(.uniform(LinearID.all(in: config), weight: try RoundToNearest(bits: 2), input: nil))
+        let quantized = model.forward()
+        model.setQuantPlan(nil)
+        #expect(quantized != before)
+        #expect(model.forward() == before)
+    }
+}
