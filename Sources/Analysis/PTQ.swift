@@ -8,6 +8,10 @@ public enum PTQ {
         public let quantizedLoss: Double
         /// The validation loss with only that layer quantized, in forward order.
         public let perLayer: [(layer: LinearID, loss: Double)]
+        /// Outlier statistics of each layer's full-precision input on the first validation batch.
+        public let inputStats: [LinearID: OutlierStats]
+        /// Outlier statistics of each layer's weight (rows are output channels).
+        public let weightStats: [LinearID: OutlierStats]
 
         public var increase: Double { quantizedLoss - fullPrecisionLoss }
     }
@@ -30,9 +34,19 @@ public enum PTQ {
             return total / Double(evalBatches)
         }
         let layers = LinearID.all(in: config.model)
+        var inputStats: [LinearID: OutlierStats] = [:]
+        model.inputTap = { id, x, rows, cols in inputStats[id] = OutlierStats(x, rows: rows, cols: cols) }
+        sampler.fillValidation(index: 0, of: evalBatches, tokens: model.tokens, targets: model.targets)
+        model.forward()
+        model.inputTap = nil
+        let weightStats = Dictionary(uniqueKeysWithValues: layers.map { id in
+            let info = model.layout.info(named: id.parameterName)!
+            return (id, OutlierStats(model.parameters.data + info.offset, rows: info.shape[0], cols: info.shape[1]))
+        })
         let full = loss(nil)
         let quantized = loss(.uniform(layers, weight: weight, input: input))
         let each = perLayer ? layers.map { ($0, loss(.uniform([$0], weight: weight, input: input))) } : []
-        return Report(fullPrecisionLoss: full, quantizedLoss: quantized, perLayer: each)
+        return Report(fullPrecisionLoss: full, quantizedLoss: quantized, perLayer: each, inputStats: inputStats,
+                      weightStats: weightStats)
     }
 }

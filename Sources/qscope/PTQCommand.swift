@@ -45,11 +45,24 @@ struct PTQCommand: ParsableCommand {
         let report = try PTQ.run(file: file, path: checkpoint, corpus: try data.loadCorpus(), weight: weight,
                                  input: input, evalBatches: evalBatches, perLayer: true)
         let label = "W\(bits == 0 ? "16" : String(bits))A\(actBits == 0 ? "16" : String(actBits)) \(method) \(granularity)"
+        if !json { Output.line("layer                  val loss  increase   input MMR  kurtosis  rms kurt   weight kurtosis") }
         for (layer, loss) in report.perLayer {
             let delta = loss - report.fullPrecisionLoss
-            Output.line(json ? JSONLine.encode([("layer", .string(layer.description)), ("val_loss", .double(loss)),
-                                                ("increase", .double(delta))])
-                             : "\(layer.description.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.4f  %+.4f", loss, delta))")
+            let input = report.inputStats[layer], weight = report.weightStats[layer]
+            if json {
+                Output.line(JSONLine.encode([
+                    ("layer", .string(layer.description)), ("val_loss", .double(loss)), ("increase", .double(delta)),
+                    ("input_mmr", .double(input?.mmr ?? .nan)), ("input_kurtosis", .double(input?.kurtosis ?? .nan)),
+                    ("input_rms_kurtosis", .double(input?.rmsKurtosis ?? .nan)),
+                    ("input_absmax", .double(input?.absmax ?? .nan)),
+                    ("weight_kurtosis", .double(weight?.kurtosis ?? .nan)),
+                    ("weight_mmr", .double(weight?.mmr ?? .nan)),
+                ]))
+            } else {
+                Output.line(layer.description.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: " %8.4f  %+8.4f  %10.2f  %8.2f  %8.2f  %16.2f", loss, delta, input?.mmr ?? .nan,
+                             input?.kurtosis ?? .nan, input?.rmsKurtosis ?? .nan, weight?.kurtosis ?? .nan))
+            }
         }
         if json {
             Output.line(JSONLine.encode([

@@ -27,8 +27,10 @@ extension Transformer {
         quantizedForward = plan.flatMap { $0.isEmpty ? nil : QuantizedForward(plan: $0, model: self) }
     }
 
-    /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy.
+    /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy. The
+    /// tap, if any, sees the full-precision input first.
     func linearInput(_ id: LinearID, _ x: UnsafePointer<Float>, width: Int) -> UnsafePointer<Float> {
+        inputTap?(id, x, batch * seq, width)
         guard let q = quantizedForward, let quantizer = q.plan.inputs[id] else { return x }
         let rows = batch * seq
         quantizer.apply(x, into: q.input.data, rows: rows, cols: width)

@@ -20,6 +20,9 @@ public final class Transformer {
     private let acts: Activations
     /// Set by `setQuantPlan`: quantized weights and input scratch for evaluation.
     var quantizedForward: QuantizedForward?
+    /// Sees every linear layer's input (N rows of its in-features) during `forward`, before any
+    /// quantization: the activation tap the analysis builds on.
+    public var inputTap: ((LinearID, UnsafePointer<Float>, Int, Int) -> Void)?
     private let rope: RoPE
     private let blockOffsets: [BlockOffsets]
     private let wteOffset: Int
