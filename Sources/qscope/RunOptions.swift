@@ -47,6 +47,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped (a directory with --optimizer all).")
     var save: String?
 
+    @Option(name: .customLong("save-at-loss"), help: "Also save the first checkpoint whose validation loss is below this, as <save>.at-<loss>.safetensors (the study's common-loss protocol; needs --save or the dashboard).")
+    var saveAtLoss: Double?
+
     @Option(help: "Continue the run saved in this checkpoint.")
     var resume: String?
 
@@ -91,6 +94,7 @@ struct RunOptions: ParsableArguments {
             }
         }
         for i in configs.indices {
+            configs[i].saveAtLoss = saveAtLoss ?? configs[i].saveAtLoss
             configs[i].evalEvery = evalEvery
             configs[i].evalBatches = evalBatches
             configs[i].logEvery = logEvery
@@ -112,20 +116,30 @@ struct RunOptions: ParsableArguments {
 
 /// Validated runs, ready to start.
 struct PreparedRuns {
+    /// `run.safetensors` → `run.at-2.5.safetensors`: the common-loss checkpoint beside the final one.
+    static func commonLossPath(_ path: String, loss: Double) -> String {
+        let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
+        return "\(stem).at-\(loss).safetensors"
+    }
+
     let configs: [TrainConfig]
     let corpus: Corpus
     let checkpoint: Safetensors.File?
     let resumePath: String?
 
     /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`.
-    func start(board: RunBoard, controls: [RunControl]? = nil, savePath: (TrainConfig) -> String?,
+    func start(board: RunBoard, controls: [RunControl]? = nil, savePath: @escaping (TrainConfig) -> String?,
                onLog: (TrainConfig) -> @Sendable (TrainLog) -> Void = { _ in { _ in } }) throws -> [TrainerThread] {
         try configs.enumerated().map { id, config in
             let corpus = self.corpus, checkpoint = self.checkpoint, resumePath = self.resumePath ?? ""
             let control = controls?[id] ?? RunControl()
-            return try TrainerThread.start(control: control, savePath: savePath(config), onLog: onLog(config)) {
-                try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
-                            resumeFrom: checkpoint, resumePath: resumePath)
+            let path = savePath(config)
+            let commonLossPath = path.flatMap { p in config.saveAtLoss.map { Self.commonLossPath(p, loss: $0) } }
+            return try TrainerThread.start(control: control, savePath: path, onLog: onLog(config)) {
+                let trainer = try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
+                                          resumeFrom: checkpoint, resumePath: resumePath)
+                trainer.commonLossPath = commonLossPath
+                return trainer
             }
         }
     }

@@ -111,6 +111,23 @@ struct TrainingTests {
         #expect(Kernels.allFinite(trainer.model.parameters.data, count: trainer.model.parameters.count))
     }
 
+    @Test func commonLossCheckpointIsTheFirstBelowTheTarget() throws {
+        var c = Self.config(steps: 40)
+        c.learningRate = 1e-2
+        c.evalEvery = 5
+        c.saveAtLoss = 4.0
+        let board = RunBoard()
+        let trainer = try Trainer(config: c, corpus: Self.corpus, runID: 0, board: board, control: RunControl())
+        let path = NSTemporaryDirectory() + "qscope-cl-\(UUID().uuidString).safetensors"
+        trainer.commonLossPath = path
+        trainer.run()
+        let history = try #require(board.snapshot(id: 0)).valHistory.points
+        let first = try #require(history.first { $0.value < 4.0 })
+        let file = try Safetensors.read(path: path)
+        print("common loss 4.0 first reached at step \(first.step) (val \(first.value))")
+        #expect(file.metadata["qscope.step"] == String(first.step))
+    }
+
     @Test func checkpointRoundTripsAndRejectsGarbage() throws {
         let path = NSTemporaryDirectory() + "qscope-ckpt-\(UUID().uuidString).safetensors"
         _ = try Self.losses(Self.config(steps: 3), save: path)

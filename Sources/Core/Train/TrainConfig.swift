@@ -21,6 +21,8 @@ public struct TrainConfig: Sendable, Codable, Equatable {
     /// Data-parallel shards of each batch, one per core used. Results are bit-identical for a
     /// given value, and differ in the last bits between values (sums are ordered differently).
     public var threads: Int = 1
+    /// Save the first checkpoint whose validation loss is below this (the study's common loss).
+    public var saveAtLoss: Double?
 
     public init(model: ModelConfig) {
         self.model = model

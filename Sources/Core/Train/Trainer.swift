@@ -16,6 +16,9 @@ public final class Trainer {
     private var snapshot: RunSnapshot
     private var position: Checkpoint.Position
     private var lastPublish: Double = 0
+    /// Where to save the first checkpoint whose validation loss is below `config.saveAtLoss`.
+    public var commonLossPath: String?
+    private var savedAtCommonLoss = false
 
     /// Builds the run; with `resumeFrom`, parameters, optimizer state and position come from that
     /// checkpoint (whose configuration the caller has already merged into `config`).
@@ -143,7 +146,21 @@ public final class Trainer {
     private func recordValidation(_ loss: Double) {
         snapshot.valLoss = loss
         snapshot.valHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
+        saveAtCommonLoss(loss)
         publishThrottled(force: true)
+    }
+
+    /// The study's common-loss protocol (paper.md §2): keep the first checkpoint that reaches the
+    /// target, so PTQ compares optimizers at equal quality.
+    private func saveAtCommonLoss(_ loss: Double) {
+        guard let target = config.saveAtLoss, let path = commonLossPath, !savedAtCommonLoss, loss < target else { return }
+        savedAtCommonLoss = true
+        do {
+            try save(to: path)
+            snapshot.message = "val loss \(String(format: "%.4f", loss)) < \(target) at step \(position.step): saved \(path)"
+        } catch {
+            snapshot.message = "could not save the common-loss checkpoint: \(error)"
+        }
     }
 
     private func setStatus(_ status: RunStatus, message: String? = nil) {
