@@ -36,4 +36,22 @@ enum QScopeBinary {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// Runs `command FILE` on each file text and checks the run fails the way bad input must:
+    /// exit 2 and one line on stderr mentioning `expected`. Returns (input, problem) pairs.
+    static func badInputFailures(_ command: String, _ cases: [String: String]) throws -> [(String, String)] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var failures: [(String, String)] = []
+        for (text, expected) in cases {
+            let file = dir.appendingPathComponent("case.json").path
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try run([command, file])
+            if result.status != 2 || !result.stderr.contains(expected) || result.stderr.split(separator: "\n").count != 1 {
+                failures.append((text, "exit \(result.status): \(result.stderr)"))
+            }
+        }
+        return failures
+    }
 }

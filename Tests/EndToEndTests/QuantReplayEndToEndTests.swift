@@ -78,9 +78,6 @@ struct QuantReplayEndToEndTests {
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func badInputExitsTwo() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-quant-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let cases = [
             #"{"method": "awq", "bits": 4, "weight": [[1]]}"#: "unknown method",
             #"{"method": "rtn", "bits": 12, "weight": [[1]]}"#: "bits",
@@ -90,13 +87,8 @@ struct QuantReplayEndToEndTests {
             #"{"method": "quest", "bits": 4, "domain": "fourier", "weight": [[1, 2]]}"#: "domain",
             #"{"method": "rtn", "bits": 4, "weight": [[1, 2], [3]]}"#: "equal length",
         ]
-        for (text, expected) in cases {
-            let file = dir.appendingPathComponent("case.json").path
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
-            let result = try QScopeBinary.run(["quant-replay", file])
-            #expect(result.status == 2, "\(text): exit \(result.status)")
-            #expect(result.stderr.contains(expected) && result.stderr.split(separator: "\n").count == 1,
-                    "\(text): \(result.stderr)")
+        for (input, problem) in try QScopeBinary.badInputFailures("quant-replay", cases) {
+            Issue.record("\(input): \(problem)")
         }
     }
 }
