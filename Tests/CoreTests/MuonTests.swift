@@ -110,11 +110,9 @@ struct MuonTests {
     /// these runs) is below Float32 resolution here; `clampIsExact` and
     /// `epsPlacementMattersForSmallMomenta` check it instead.
     @Test func goldenRunsMatchTheReferences() throws {
-        let goldens = try OptimizerGolden.all(prefix: "muon_")
-        #expect(goldens.count == 6)
-        for (name, golden) in goldens {
-            let errors = try golden.replayErrors()
-            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+        let runs = try OptimizerGolden.replayAll(prefix: "muon_")
+        #expect(runs.count == 6)
+        for (name, errors) in runs {
             #expect(errors.allSatisfy { $0 < 5e-6 }, "\(name): \(errors)")
         }
     }

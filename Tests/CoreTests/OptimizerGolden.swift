@@ -18,6 +18,16 @@ struct OptimizerGolden: Decodable {
             .map { ($0, try JSONDecoder().decode(OptimizerGolden.self, from: Data(contentsOf: dir.appendingPathComponent($0)))) }
     }
 
+    /// Replays every golden run whose file starts with `prefix`, printing each step's error:
+    /// (file, per-step errors) in file order.
+    static func replayAll(prefix: String) throws -> [(name: String, errors: [Double])] {
+        try all(prefix: prefix).map { name, golden in
+            let errors = try golden.replayErrors()
+            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+            return (name, errors)
+        }
+    }
+
     /// Replays the run and returns, per step, the largest |ours − reference| relative to the
     /// largest |reference| entry (so O(1) and O(1e-3) parameters are judged alike).
     func replayErrors() throws -> [Double] {

@@ -73,9 +73,7 @@ struct OptimizerTests {
 struct AdamWGoldenTests {
     /// Float32 state against a float64 reference: rounding stays near 1e-7 of the parameter scale.
     @Test func replaysMatch() throws {
-        for (name, golden) in try OptimizerGolden.all(prefix: "adamw_") {
-            let errors = try golden.replayErrors()
-            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+        for (name, errors) in try OptimizerGolden.replayAll(prefix: "adamw_") {
             #expect(errors.allSatisfy { $0 < 1e-5 }, "\(name)")
         }
     }

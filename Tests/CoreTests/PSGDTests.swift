@@ -17,9 +17,7 @@ struct PSGDTests {
             return nil
         }
         #expect(Set(variants) == ["kron_torch", "pytorch_optimizer"])
-        for (name, golden) in goldens {
-            let errors = try golden.replayErrors()
-            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+        for (name, errors) in try OptimizerGolden.replayAll(prefix: "psgd_") {
             #expect(errors.allSatisfy { $0 < 1e-6 }, "\(name)")
         }
     }

@@ -15,11 +15,9 @@ struct ScionTests {
     /// `goldenRunsRejectWrongSettings` (the usual momentum instead of Scion's 1 − momentum, no
     /// weight decay, the constraint off, the wrong LMO normalisation or scale: ≥ 2e-2).
     @Test func goldenRunsMatchTheReferences() throws {
-        let goldens = try OptimizerGolden.all(prefix: "scion_")
-        #expect(goldens.count == 5)
-        for (name, golden) in goldens {
-            let errors = try golden.replayErrors()
-            print("\(name): max relative error per step \(errors.map { String(format: "%.1e", $0) })")
+        let runs = try OptimizerGolden.replayAll(prefix: "scion_")
+        #expect(runs.count == 5)
+        for (name, errors) in runs {
             #expect(errors.allSatisfy { $0 < 2e-6 }, "\(name): \(errors)")
         }
     }

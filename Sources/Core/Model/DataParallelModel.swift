@@ -19,6 +19,8 @@ public final class DataParallelModel {
     public let targets: UnsafeMutableBufferPointer<Int32>
     private let shards: [Transformer]
     private let rowStart: [Int]
+    /// Each shard's share of the batch's rows: its weight in the mean loss and gradient.
+    private let shardWeights: [Float]
 
     /// `shardCount` is capped at the batch size; 1 runs everything on the calling thread.
     public init(config: ModelConfig, batch: Int, seq: Int, shardCount: Int) throws {
@@ -39,6 +41,7 @@ public final class DataParallelModel {
         }
         self.shards = shards
         rowStart = starts
+        shardWeights = shards.map { Float($0.batch) / Float(batch) }
         gradients = count == 1 ? first.gradients : Tensor(shape: [first.layout.totalCount])
         tokens = .allocate(capacity: batch * seq)
         targets = .allocate(capacity: batch * seq)
@@ -78,7 +81,7 @@ public final class DataParallelModel {
         guard shards.count > 1 else { return }
         let total = gradients.count
         let chunk = (total + shards.count - 1) / shards.count
-        let weights = shards.map { Float($0.batch) / Float(batch) }
+        let weights = shardWeights
         parallel { part in
             let lo = part * chunk, hi = min(total, lo + chunk)
             guard lo < hi else { return }
