@@ -38,6 +38,16 @@ public struct RunSnapshot: Sendable, Equatable {
     public var message: String?
     public var trainHistory: MetricSeries
     public var valHistory: MetricSeries
+    /// Quantization-aware training, e.g. `quest w4a4`; nil for full precision.
+    public var qat: String?
+    /// The probe's latest per-layer statistics, error propagation and PTQ losses.
+    public var layers: LayerReport?
+    public var propagation: PropagationReport?
+    public var ptq: PTQSummary?
+    /// Per-layer statistics over training, oldest first, thinned to at most
+    /// `layerHistoryCapacity` reports spanning the whole run.
+    public private(set) var layerHistory: [LayerReport] = []
+    public static let layerHistoryCapacity = 128
 
     public init(id: Int, name: String, optimizer: String, model: String, totalSteps: Int,
                 parameterCount: Int, historyCapacity: Int = 4096) {
@@ -56,6 +66,20 @@ public struct RunSnapshot: Sendable, Equatable {
         self.optimizerStateBytes = 0
         self.trainHistory = MetricSeries(capacity: historyCapacity)
         self.valHistory = MetricSeries(capacity: historyCapacity)
+    }
+
+    /// Records what the probe measured: the latest of each part, and the layer history.
+    public mutating func record(_ report: ProbeReport) {
+        if let layers = report.layers {
+            self.layers = layers
+            if layerHistory.count == Self.layerHistoryCapacity {
+                // Keep every other report: the history stays bounded and still spans the run.
+                layerHistory = layerHistory.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            }
+            layerHistory.append(layers)
+        }
+        if let propagation = report.propagation { self.propagation = propagation }
+        if let ptq = report.ptq { self.ptq = ptq }
     }
 }
 

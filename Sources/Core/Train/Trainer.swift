@@ -19,6 +19,10 @@ public final class Trainer {
     /// Where to save the first checkpoint whose validation loss is below `config.saveAtLoss`.
     public var commonLossPath: String?
     private var savedAtCommonLoss = false
+    /// Measures the model every `probe.interval` steps and at the end (see `TrainingProbe`).
+    public var probe: TrainingProbe?
+    /// Seconds spent in the probe, for the overhead figure.
+    public private(set) var probeSeconds = 0.0
 
     /// Builds the run; with `resumeFrom`, parameters, optimizer state and position come from that
     /// checkpoint (whose configuration the caller has already merged into `config`).
@@ -130,9 +134,19 @@ public final class Trainer {
                 windowTokens = 0
                 windowCompute = 0
             }
-            publishThrottled(force: valLoss != nil)
+            let probed = runProbe(isLast: isLast)
+            publishThrottled(force: valLoss != nil || probed)
         }
         return finish(.finished)
+    }
+
+    /// Runs the probe when its interval comes round (and at the last step); true if it ran.
+    private func runProbe(isLast: Bool) -> Bool {
+        guard let probe, isLast || position.step % max(1, probe.interval) == 0 else { return false }
+        let t0 = Self.now()
+        snapshot.record(probe.measure(parameters: model.parameters, step: position.step))
+        probeSeconds += Self.now() - t0
+        return true
     }
 
     /// Writes a checkpoint of the current state (atomically).
