@@ -38,6 +38,8 @@ public struct RunSnapshot: Sendable, Equatable {
     public var message: String?
     public var trainHistory: MetricSeries
     public var valHistory: MetricSeries
+    /// Work in progress besides training (e.g. "measuring"), for a busy indicator; nil when idle.
+    public var activity: String?
     /// Quantization-aware training, e.g. `quest w4a4`; nil for full precision.
     public var qat: String?
     /// The probe's latest per-layer statistics, error propagation and PTQ losses.
@@ -118,8 +120,19 @@ public final class RunBoard: Sendable {
 public final class RunControl: Sendable {
     private let pausedFlag = Atomic<Bool>(false)
     private let stopFlag = Atomic<Bool>(false)
+    private let measureFlag = Atomic<Bool>(false)
 
     public init() {}
+
+    /// True until the trainer takes the request made by `requestMeasurement`.
+    public var isMeasurementRequested: Bool { measureFlag.load(ordering: .relaxed) }
+
+    /// Asks the trainer to run its probe (PTQ, ABC analysis, layer statistics) on its current
+    /// weights at the next step boundary, also while paused; the result arrives in a snapshot.
+    public func requestMeasurement() { measureFlag.store(true, ordering: .relaxed) }
+
+    /// Takes a pending measurement request (trainer side): true at most once per request.
+    public func takeMeasurementRequest() -> Bool { measureFlag.exchange(false, ordering: .relaxed) }
 
     public var isPaused: Bool { pausedFlag.load(ordering: .relaxed) }
     public var isStopRequested: Bool { stopFlag.load(ordering: .relaxed) }

@@ -85,7 +85,10 @@ public final class Trainer {
             if control.isPaused {
                 elapsedBase += Self.now() - sessionStart
                 setStatus(.paused)
-                while control.isPaused && !control.isStopRequested { Thread.sleep(forTimeInterval: 0.02) }
+                while control.isPaused && !control.isStopRequested {
+                    if control.takeMeasurementRequest() { measureNow() }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
                 setStatus(.running)
                 sessionStart = Self.now()
                 windowTokens = 0
@@ -140,13 +143,26 @@ public final class Trainer {
         return finish(.finished)
     }
 
-    /// Runs the probe when its interval comes round (and at the last step); true if it ran.
+    /// Runs the probe when its interval comes round, at the last step, or when asked; true if
+    /// it ran.
     private func runProbe(isLast: Bool) -> Bool {
-        guard let probe, isLast || position.step % max(1, probe.interval) == 0 else { return false }
-        let t0 = Self.now()
-        snapshot.record(probe.measure(parameters: model.parameters, step: position.step))
-        probeSeconds += Self.now() - t0
+        guard let probe else { return false }
+        let requested = control.takeMeasurementRequest()
+        guard requested || isLast || position.step % max(1, probe.interval) == 0 else { return false }
+        measureNow()
         return true
+    }
+
+    private func measureNow() {
+        guard let probe else { return }
+        let t0 = Self.now()
+        snapshot.activity = "measuring"
+        board.publish(snapshot)
+        snapshot.record(probe.measure(parameters: model.parameters, step: position.step))
+        snapshot.activity = nil
+        probeSeconds += Self.now() - t0
+        board.publish(snapshot)
+        lastPublish = Self.now()
     }
 
     /// Writes a checkpoint of the current state (atomically).
