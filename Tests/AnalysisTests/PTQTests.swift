@@ -6,24 +6,7 @@ import Testing
 /// Post-training quantization through the forward hook, on a briefly trained tiny model.
 @Suite("PTQ")
 struct PTQTests {
-    static let trained: (file: Safetensors.File, path: String, corpus: Corpus) = {
-        let words = ["and", "the", "lord", "spake", "unto", "moses", "saying", "of", "israel", "children"]
-        var rng = RNG(seed: 9)
-        var text = ""
-        while text.utf8.count < 60_000 { text += words[rng.nextInt(below: words.count)] + " " }
-        let corpus = try! Corpus(name: "synthetic", text: Array(text.utf8))
-        var config = TrainConfig(model: ModelConfig(name: "p", width: 48, layers: 2))
-        config.batch = 4
-        config.seq = 32
-        config.steps = 60
-        config.learningRate = 1e-2
-        config.evalEvery = 0
-        let trainer = try! Trainer(config: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl())
-        trainer.run()
-        let path = NSTemporaryDirectory() + "qscope-ptq-\(UUID().uuidString).safetensors"
-        try! trainer.save(to: path)
-        return (try! Safetensors.read(path: path), path, corpus)
-    }()
+    static var trained: (file: Safetensors.File, path: String, corpus: Corpus) { TrainedModel.tiny }
 
     func report(_ bits: Int?, _ actBits: Int?) throws -> PTQ.Report {
         let t = Self.trained
