@@ -20,20 +20,38 @@ public enum PTQ {
     /// inputs of every block linear quantized by `weight` and `input` (nil: full precision).
     public static func run(file: Safetensors.File, path: String, corpus: Corpus, weight: RoundToNearest?,
                            input: RoundToNearest?, evalBatches: Int, perLayer: Bool) throws -> Report {
+        try run(file: file, path: path, corpus: corpus, weights: weight.map { .rtn($0) }, input: input,
+                evalBatches: evalBatches, perLayer: perLayer)
+    }
+
+    /// The same with the weights quantized by RTN or GPTQ (`weights` nil: full precision).
+    public static func run(file: Safetensors.File, path: String, corpus: Corpus, weights: WeightQuantization?,
+                           input: RoundToNearest?, evalBatches: Int, perLayer: Bool) throws -> Report {
         let config = try Checkpoint.config(of: file, path: path)
         let model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
         try Checkpoint.loadParameters(file, path: path, layout: model.layout, into: model.parameters)
         let sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
-        func loss(_ plan: QuantPlan?) -> Double {
-            model.setQuantPlan(plan)
-            var total = 0.0
-            for i in 0..<evalBatches {
-                sampler.fillValidation(index: i, of: evalBatches, tokens: model.tokens, targets: model.targets)
-                total += model.forward()
-            }
-            return total / Double(evalBatches)
-        }
         let layers = LinearID.all(in: config.model)
+        var gptqWeights: Tensor?
+        if case .gptq(let gptq, let batches) = weights {
+            gptqWeights = try gptqParameters(model: model, sampler: sampler, gptq: gptq, batches: batches)
+        }
+        let exact = Tensor(shape: model.parameters.shape)
+        exact.copy(from: model.parameters)
+        /// The loss with `quantized` layers' weights and inputs quantized.
+        func loss(_ quantized: [LinearID]) -> Double {
+            var plan = QuantPlan.uniform(quantized, weight: nil, input: input)
+            if case .rtn(let rtn) = weights { plan = .uniform(quantized, weight: rtn, input: input) }
+            if let gptqWeights {
+                for id in quantized {
+                    let info = model.layout.info(named: id.parameterName)!
+                    (model.parameters.data + info.offset).update(from: gptqWeights.data + info.offset, count: info.count)
+                }
+            }
+            defer { model.parameters.copy(from: exact) }
+            model.setQuantPlan(plan)
+            return model.validationLoss(sampler, batches: evalBatches)
+        }
         var inputStats: [LinearID: OutlierStats] = [:]
         model.inputTap = { id, x, rows, cols in inputStats[id] = OutlierStats(x, rows: rows, cols: cols) }
         sampler.fillValidation(index: 0, of: evalBatches, tokens: model.tokens, targets: model.targets)
@@ -43,10 +61,22 @@ public enum PTQ {
             let info = model.layout.info(named: id.parameterName)!
             return (id, OutlierStats(model.parameters.data + info.offset, rows: info.shape[0], cols: info.shape[1]))
         })
-        let full = loss(nil)
-        let quantized = loss(.uniform(layers, weight: weight, input: input))
-        let each = perLayer ? layers.map { ($0, loss(.uniform([$0], weight: weight, input: input))) } : []
+        let full = loss([])
+        let quantized = loss(layers)
+        let each = perLayer ? layers.map { ($0, loss([$0])) } : []
         return Report(fullPrecisionLoss: full, quantizedLoss: quantized, perLayer: each, inputStats: inputStats,
                       weightStats: weightStats)
+    }
+}
+
+extension Transformer {
+    /// Mean loss over validation batches 0..<batches of `sampler` (the current quant plan applies).
+    func validationLoss(_ sampler: BatchSampler, batches: Int) -> Double {
+        var total = 0.0
+        for i in 0..<batches {
+            sampler.fillValidation(index: i, of: batches, tokens: tokens, targets: targets)
+            total += forward()
+        }
+        return total / Double(batches)
     }
 }

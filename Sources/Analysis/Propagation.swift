@@ -238,3 +238,29 @@ enum SpectralNorms {
         return values.last ?? 0
     }
 }
+
+extension PropagationAnalyzer {
+    /// The decomposition of `file`'s model on `batches` validation batches of `corpus`, with the
+    /// checkpoint's batch shape.
+    public static func run(file: Safetensors.File, path: String, corpus: Corpus, weight: RoundToNearest?,
+                           input: RoundToNearest?, quantizeHead: Bool, batches: Int) throws -> PropagationReport {
+        let config = try Checkpoint.config(of: file, path: path)
+        let layout = ParameterLayout(config: config.model)
+        let parameters = Tensor(shape: [layout.totalCount])
+        try Checkpoint.loadParameters(file, path: path, layout: layout, into: parameters)
+        let sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
+        let analyzer = try PropagationAnalyzer(config: config.model, parameters: parameters, batch: config.batch,
+                                               seq: config.seq, weight: weight, input: input, quantizeHead: quantizeHead)
+        let tokens = UnsafeMutableBufferPointer<Int32>.allocate(capacity: config.batch * config.seq)
+        let targets = UnsafeMutableBufferPointer<Int32>.allocate(capacity: config.batch * config.seq)
+        defer {
+            tokens.deallocate()
+            targets.deallocate()
+        }
+        for i in 0..<batches {
+            sampler.fillValidation(index: i, of: batches, tokens: tokens, targets: targets)
+            analyzer.accumulate(tokens: tokens.baseAddress!)
+        }
+        return analyzer.report(step: Int(file.metadata["qscope.step"] ?? "") ?? 0)
+    }
+}

@@ -40,6 +40,11 @@ enum JSONLine {
             ("params", .int(config.model.parameterCount)),
             ("params_non_embedding", .int(config.model.nonEmbeddingParameterCount)),
             ("elapsed_s", .double(snapshot?.elapsed ?? 0)),
+            ("probe_s", .double(snapshot?.probeSeconds ?? 0)),
+            ("ptq_rtn_increase", snapshot?.ptq.map { .double($0.rtn - $0.fullPrecision) } ?? .null),
+            ("r_l", snapshot?.propagation.map { .double($0.outputError) } ?? .null),
+            ("mean_mmr", snapshot?.layers?.mean(.mmr).map(JSONValue.double) ?? .null),
+            ("mean_kurtosis", snapshot?.layers?.mean(.kurtosis).map(JSONValue.double) ?? .null),
             ("saved", saved.map(JSONValue.string) ?? .null),
             ("message", snapshot?.message.map(JSONValue.string) ?? .null),
         ])

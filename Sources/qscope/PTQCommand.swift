@@ -12,14 +12,16 @@ struct PTQCommand: ParsableCommand {
     @Argument(help: "A checkpoint written by qscope (safetensors).")
     var checkpoint: String
 
-    @Option(help: "Weight bits, 2–8 (0: weights stay full precision).")
-    var bits = 4
+    @OptionGroup var quantization: QuantBitsOptions
 
-    @Option(name: .customLong("act-bits"), help: "Input (activation) bits, 2–8 (0: inputs stay full precision).")
-    var actBits = 4
-
-    @Option(help: "Method: rtn (GPTQ on checkpoints needs calibration inputs from the activation tap, which is not built yet).")
+    @Option(help: "Weight method: rtn (round to nearest) or gptq (calibrated on training batches; inputs still RTN).")
     var method = "rtn"
+
+    @Option(name: .customLong("calibration-batches"), help: "GPTQ: training batches whose layer inputs form the Hessian.")
+    var calibrationBatches = 8
+
+    @Flag(name: .customLong("act-order"), help: "GPTQ: quantize columns in order of decreasing Hessian diagonal.")
+    var actOrder = false
 
     @Option(help: "Weight scale granularity: row, tensor or group:G (inputs are quantized per token).")
     var granularity = "row"
@@ -33,18 +35,14 @@ struct PTQCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard method == "rtn" else {
-            throw QScopeError.badInput("method '\(method)' is not available for checkpoints yet; use rtn "
-                + "(qscope quant-replay runs GPTQ and QuEST on single matrices)")
-        }
         guard evalBatches > 0 else { throw QScopeError.badInput("--eval-batches must be positive") }
-        let weight = try bits == 0 ? nil : RoundToNearest(bits: bits, granularity: try QuantGranularity(parsing: granularity))
-        let input = try actBits == 0 ? nil : RoundToNearest(bits: actBits, granularity: .row)
+        let weight = try weightQuantization()
+        let input = try quantization.inputQuantizer()
         let file = try Safetensors.read(path: checkpoint)
         BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
-        let report = try PTQ.run(file: file, path: checkpoint, corpus: try data.loadCorpus(), weight: weight,
+        let report = try PTQ.run(file: file, path: checkpoint, corpus: try data.loadCorpus(), weights: weight,
                                  input: input, evalBatches: evalBatches, perLayer: true)
-        let label = "W\(bits == 0 ? "16" : String(bits))A\(actBits == 0 ? "16" : String(actBits)) \(method) \(granularity)"
+        let label = "\(quantization.label) \(method) \(granularity)"
         if !json { Output.line("layer                  val loss  increase   input MMR  kurtosis  rms kurt   weight kurtosis") }
         for (layer, loss) in report.perLayer {
             let delta = loss - report.fullPrecisionLoss
@@ -73,6 +71,29 @@ struct PTQCommand: ParsableCommand {
         } else {
             Output.line(String(format: "%@: val loss %.4f → %.4f (%+.4f)", label, report.fullPrecisionLoss,
                                report.quantizedLoss, report.increase))
+        }
+    }
+
+    /// The weight quantizer the flags describe (nil for --bits 0).
+    private func weightQuantization() throws -> PTQ.WeightQuantization? {
+        let bits = quantization.bits
+        guard bits != 0 else { return nil }
+        let grain = try QuantGranularity(parsing: granularity)
+        switch method {
+        case "rtn":
+            return .rtn(try RoundToNearest(bits: bits, granularity: grain))
+        case "gptq":
+            guard calibrationBatches > 0 else { throw QScopeError.badInput("--calibration-batches must be positive") }
+            var groupSize: Int?
+            switch grain {
+            case .row: groupSize = nil
+            case .group(let g): groupSize = g
+            case .tensor: throw QScopeError.badInput("GPTQ quantizes per row or per group; use --granularity row or group:G")
+            }
+            return .gptq(try GPTQ(bits: bits, symmetric: true, groupSize: groupSize, actOrder: actOrder),
+                         calibrationBatches: calibrationBatches)
+        default:
+            throw QScopeError.badInput("unknown method '\(method)': use rtn or gptq")
         }
     }
 }

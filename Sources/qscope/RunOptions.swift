@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Core
 import Foundation
@@ -49,6 +50,9 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .customLong("save-at-loss"), help: "Also save the first checkpoint whose validation loss is below this, as <save>.at-<loss>.safetensors (the study's common-loss protocol; needs --save or the dashboard).")
     var saveAtLoss: Double?
+
+    @Option(name: .customLong("stats-every"), help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off).")
+    var statsEvery = 100
 
     @Option(help: "Continue the run saved in this checkpoint.")
     var resume: String?
@@ -102,7 +106,9 @@ struct RunOptions: ParsableArguments {
             configs[i].threads = threads ?? (configs.count == 1 ? cores : 1)
             try configs[i].validate()
         }
-        return PreparedRuns(configs: configs, corpus: try data.loadCorpus(), checkpoint: checkpoint, resumePath: resume)
+        guard statsEvery >= 0 else { throw QScopeError.badInput("--stats-every must be 0 (off) or positive (got \(statsEvery))") }
+        return PreparedRuns(configs: configs, corpus: try data.loadCorpus(), checkpoint: checkpoint, resumePath: resume,
+                            statsEvery: statsEvery)
     }
 
     /// Where run `config` is saved: `--save` itself for a lone run, a file per run inside the
@@ -126,12 +132,15 @@ struct PreparedRuns {
     let corpus: Corpus
     let checkpoint: Safetensors.File?
     let resumePath: String?
+    /// Steps between probe measurements; 0 leaves runs unprobed.
+    let statsEvery: Int
 
     /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`.
     func start(board: RunBoard, controls: [RunControl]? = nil, savePath: @escaping (TrainConfig) -> String?,
                onLog: (TrainConfig) -> @Sendable (TrainLog) -> Void = { _ in { _ in } }) throws -> [TrainerThread] {
         try configs.enumerated().map { id, config in
             let corpus = self.corpus, checkpoint = self.checkpoint, resumePath = self.resumePath ?? ""
+            let statsEvery = self.statsEvery
             let control = controls?[id] ?? RunControl()
             let path = savePath(config)
             let commonLossPath = path.flatMap { p in config.saveAtLoss.map { Self.commonLossPath(p, loss: $0) } }
@@ -139,6 +148,10 @@ struct PreparedRuns {
                 let trainer = try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
                                           resumeFrom: checkpoint, resumePath: resumePath)
                 trainer.commonLossPath = commonLossPath
+                if statsEvery > 0 {
+                    trainer.probe = try StudyProbe(config: config, parameters: trainer.model.parameters, corpus: corpus,
+                                                   interval: statsEvery)
+                }
                 return trainer
             }
         }

@@ -33,6 +33,20 @@ struct PTQTests {
         #expect(w2a2.perLayer.allSatisfy { $0.loss <= w2a2.quantizedLoss + 1e-6 })
     }
 
+    @Test func gptqLosesLessThanRoundToNearest() throws {
+        let t = Self.trained
+        func increase(_ weights: PTQ.WeightQuantization) throws -> PTQ.Report {
+            try PTQ.run(file: t.file, path: t.path, corpus: t.corpus, weights: weights, input: nil, evalBatches: 4,
+                        perLayer: false)
+        }
+        // The same grid for both, so only GPTQ's error feedback differs; 3 bits makes the gap clear.
+        let rtn = try increase(.rtn(try RoundToNearest(bits: 3, grid: .gptq)))
+        let gptq = try increase(.gptq(try GPTQ(bits: 3, symmetric: true), calibrationBatches: 4))
+        print("W3A16 increase: RTN \(rtn.increase), GPTQ \(gptq.increase)")
+        #expect(gptq.fullPrecisionLoss == rtn.fullPrecisionLoss)
+        #expect(gptq.increase > 0 && gptq.increase < rtn.increase)
+    }
+
     @Test func clearingThePlanRestoresFullPrecision() throws {
         let config = ModelConfig(name: "c", width: 24, layers: 1, heads: 6, kvHeads: 2)
         let model = try Transformer(config: config, batch: 2, seq: 8)

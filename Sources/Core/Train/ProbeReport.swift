@@ -45,6 +45,12 @@ public struct LayerReport: Sendable, Equatable {
     public func value(_ metric: LayerMetric, layer: Int) -> Double {
         values[layer * LayerMetric.allCases.count + LayerMetric.allCases.firstIndex(of: metric)!]
     }
+
+    /// The mean of `metric` over the layers where it is finite: the down projection's input is
+    /// relu², mostly exact zeros, so its per-token median is 0 and its MMR unbounded.
+    public func mean(_ metric: LayerMetric) -> Double? {
+        Math.finiteMean(layers.indices.map { value(metric, layer: $0) })
+    }
 }
 
 /// What a module of the fine-grained chain computes (paper.md §5).

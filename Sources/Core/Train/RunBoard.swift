@@ -46,6 +46,8 @@ public struct RunSnapshot: Sendable, Equatable {
     public var layers: LayerReport?
     public var propagation: PropagationReport?
     public var ptq: PTQSummary?
+    /// Seconds the probe has spent measuring, included in `elapsed`.
+    public var probeSeconds = 0.0
     /// Per-layer statistics over training, oldest first, thinned to at most
     /// `layerHistoryCapacity` reports spanning the whole run.
     public private(set) var layerHistory: [LayerReport] = []

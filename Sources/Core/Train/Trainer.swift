@@ -21,8 +21,6 @@ public final class Trainer {
     private var savedAtCommonLoss = false
     /// Measures the model every `probe.interval` steps and at the end (see `TrainingProbe`).
     public var probe: TrainingProbe?
-    /// Seconds spent in the probe, for the overhead figure.
-    public private(set) var probeSeconds = 0.0
 
     /// Builds the run; with `resumeFrom`, parameters, optimizer state and position come from that
     /// checkpoint (whose configuration the caller has already merged into `config`).
@@ -160,7 +158,7 @@ public final class Trainer {
         board.publish(snapshot)
         snapshot.record(probe.measure(parameters: model.parameters, step: position.step))
         snapshot.activity = nil
-        probeSeconds += Self.now() - t0
+        snapshot.probeSeconds += Self.now() - t0
         board.publish(snapshot)
         lastPublish = Self.now()
     }

@@ -1,0 +1,59 @@
+import Core
+
+/// The predictor study of paper.md §4–§5: across models trained with different optimizers,
+/// how well each candidate metric tracks the loss increase W4A4 RTN causes.
+public enum Predictors {
+    /// One model's PTQ damage and the candidate predictors measured on it.
+    public struct Measurement: Sendable {
+        public let name: String
+        public let fullPrecisionLoss: Double
+        public let ptqIncrease: Double
+        /// Means over linear layers of their inputs' statistics (finite values only).
+        public let mmr: Double?
+        public let kurtosis: Double?
+        public let rmsKurtosis: Double?
+        /// R_L, the relative squared error at the logits (paper.md §5).
+        public let outputError: Double
+
+        /// The candidates by name, in a fixed order.
+        public var metrics: [(name: String, value: Double?)] {
+            [("mmr", mmr), ("kurtosis", kurtosis), ("rms_kurtosis", rmsKurtosis), ("r_l", outputError)]
+        }
+    }
+
+    /// A metric's Pearson and Spearman correlation with the PTQ loss increase.
+    public struct Correlations: Sendable {
+        public let metric: String
+        public let pearson: Double?
+        public let spearman: Double?
+        /// Models that had the metric.
+        public let count: Int
+    }
+
+    /// Measures `file`'s model: W4A4 RTN PTQ on `evalBatches` validation batches, input
+    /// statistics on the first, and R_L on `propagationBatches`.
+    public static func measure(name: String, file: Safetensors.File, path: String, corpus: Corpus, evalBatches: Int,
+                               propagationBatches: Int, bits: Int = 4, actBits: Int = 4) throws -> Measurement {
+        let weight = try RoundToNearest(bits: bits), input = try RoundToNearest(bits: actBits)
+        let ptq = try PTQ.run(file: file, path: path, corpus: corpus, weight: weight, input: input,
+                              evalBatches: evalBatches, perLayer: false)
+        let propagation = try PropagationAnalyzer.run(file: file, path: path, corpus: corpus, weight: weight,
+                                                      input: input, quantizeHead: false, batches: propagationBatches)
+        let stats = ptq.inputStats.keys.sorted().map { ptq.inputStats[$0]! }
+        func mean(_ value: (OutlierStats) -> Double) -> Double? { Math.finiteMean(stats.map(value)) }
+        return Measurement(name: name, fullPrecisionLoss: ptq.fullPrecisionLoss, ptqIncrease: ptq.increase,
+                           mmr: mean(\.mmr), kurtosis: mean(\.kurtosis), rmsKurtosis: mean(\.rmsKurtosis),
+                           outputError: propagation.outputError)
+    }
+
+    /// Each metric's correlation with the PTQ increase over the models that have it.
+    public static func correlations(_ models: [Measurement]) -> [Correlations] {
+        guard let first = models.first else { return [] }
+        return first.metrics.indices.map { i in
+            let pairs = models.compactMap { m in m.metrics[i].value.map { ($0, m.ptqIncrease) } }
+            let x = pairs.map(\.0), y = pairs.map(\.1)
+            return Correlations(metric: first.metrics[i].name, pearson: Correlation.pearson(x, y),
+                                spearman: Correlation.spearman(x, y), count: pairs.count)
+        }
+    }
+}
