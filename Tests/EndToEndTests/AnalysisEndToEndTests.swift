@@ -51,12 +51,37 @@ struct AnalysisEndToEndTests {
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func scalingFitsEachOptimizerFromTrainRecords() throws {
+        let dir = try CLIEndToEndTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Final records of a known law, L = e^8/(N·ρ)^0.35 + 1.5 with ρ = 0.8 for QAT, plus noise-free
+        // progress records and an unfinished run, which the fit must skip.
+        var lines = [#"{"step":10,"loss":3.0}"#, #"{"final":true,"status":"stopped","optimizer":"muon","val_loss":9,"params":1,"params_non_embedding":1}"#]
+        for n in [5e4, 3e5, 9e5, 5.4e6] {
+            for qat in [false, true] {
+                let loss = Foundation.exp(8) * Foundation.pow(n * (qat ? 0.8 : 1), -0.35) + 1.5
+                lines.append(#"{"final":true,"status":"finished","optimizer":"soap","val_loss":\#(loss),"params":\#(Int(n) + 1000),"params_non_embedding":\#(Int(n))"#
+                             + (qat ? #","qat":"quest"}"# : "}"))
+            }
+        }
+        let file = dir.appendingPathComponent("runs.jsonl")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try QScopeBinary.run(["scaling", file.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let fit = try #require(Self.records(result.stdout).first)
+        #expect(fit["optimizer"] as? String == "soap" && fit["runs"] as? Int == 8)
+        #expect(abs((fit["rho_qat"] as? Double ?? 0) - 0.8) < 1e-3)
+        #expect(abs((fit["e"] as? Double ?? 0) - 1.5) < 1e-3)
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func badAnalysisInputIsOneLineAndExitTwo() throws {
         let dir = try CLIEndToEndTests.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let missing = dir.appendingPathComponent("missing.safetensors").path
         for arguments in [["analyze", missing], ["predict", missing], ["ptq", missing, "--method", "awq"],
-                          ["analyze", missing, "--bits", "0", "--act-bits", "0"]] {
+                          ["analyze", missing, "--bits", "0", "--act-bits", "0"], ["scaling", missing],
+                          ["scaling", missing, "--count", "embedding"]] {
             let result = try QScopeBinary.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
