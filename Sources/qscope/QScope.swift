@@ -8,7 +8,7 @@ struct QScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qscope",
         abstract: "A terminal workbench for how optimizers change a language model's robustness to quantization.",
-        subcommands: [DashboardCommand.self, TrainCommand.self, SweepLRCommand.self, BenchCommand.self, ModelsCommand.self,
+        subcommands: [DashboardCommand.self, TrainCommand.self, WatchCommand.self, SweepLRCommand.self, BenchCommand.self, ModelsCommand.self,
                       OptimReplayCommand.self, QuantReplayCommand.self, PTQCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
