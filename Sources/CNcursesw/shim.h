@@ -31,6 +31,15 @@ static inline FILE   *shim_stdin(void)  { return stdin; }
 /* Key codes, spelled as functions so their values never depend on Swift's macro import. */
 static inline int shim_key_resize(void)    { return KEY_RESIZE; }
 static inline int shim_key_code_yes(void)  { return KEY_CODE_YES; }
+static inline int shim_key_mouse(void)     { return KEY_MOUSE; }
+
+/* Mouse button masks are function-like macros: wrapped so a test can check the values the
+   Swift side spells out (CursesCodes) against this header. */
+static inline unsigned long shim_button1_released(void) { return BUTTON1_RELEASED; }
+static inline unsigned long shim_button1_pressed(void)  { return BUTTON1_PRESSED; }
+static inline unsigned long shim_button1_clicked(void)  { return BUTTON1_CLICKED; }
+static inline unsigned long shim_button4_pressed(void)  { return BUTTON4_PRESSED; }
+static inline unsigned long shim_button5_pressed(void)  { return BUTTON5_PRESSED; }
 #include <ncursesw/term.h>
 /* True when terminfo knows the terminal type `name` (NULL: $TERM). Unlike initscr it never
    exits, and unlike newterm it needs no screen, so the CLI can check before starting work. */

@@ -11,14 +11,7 @@ struct DashboardCommand: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
-    @Option(help: "Theme: a name from themes/ (default, …) or a path to a .theme file.")
-    var theme = "default"
-
-    @Flag(help: "Draw with ASCII characters only (for fonts without braille).")
-    var ascii = false
-
-    @Flag(name: .customLong("no-color"), help: "No colours (NO_COLOR in the environment does the same).")
-    var noColor = false
+    @OptionGroup var display: DisplayOptions
 
     func run() throws {
         // With no optimizer named, the dashboard compares all six on the same data and seed.
@@ -28,9 +21,7 @@ struct DashboardCommand: ParsableCommand {
         let controls = runs.configs.indices.map { _ in RunControl() }
         let dashboard = Dashboard(
             board: board, controls: Dictionary(uniqueKeysWithValues: controls.enumerated().map { ($0, $1) }),
-            options: DashboardOptions(
-                theme: theme.hasSuffix(".theme") || theme.contains("/") ? .file(theme) : .named(theme),
-                forceASCII: ascii, colorMode: noColor ? ColorMode.none : nil))
+            options: try display.dashboardOptions())
         // The terminal is checked before training starts, so "no TTY" costs nothing.
         try dashboard.checkTerminal()
         let threads = try runs.start(board: board, controls: controls, savePath: {

@@ -27,6 +27,13 @@ struct TrainCommand: ParsableCommand {
                             + "parameters, lr \(c.learningRate)) on \(runs.corpus.name): \(c.steps) steps of \(c.batch)×\(c.seq) tokens")
             }
         }
+        // Beside each checkpoint, a metrics log that `qscope watch` can follow while this trains.
+        let logs = try runs.configs.map { config in
+            try options.savePath(for: config, runCount: runs.configs.count, defaultDirectory: nil).map {
+                try MetricsLogWriter(checkpoint: $0, config: config, resuming: runs.resumePath != nil)
+            }
+        }
+        let logByOptimizer = Dictionary(uniqueKeysWithValues: zip(runs.configs.map(\.optimizer), logs))
         let signals = TerminalSignals.install()
         defer { signals.restore() }
         let threads = try runs.start(
@@ -34,14 +41,22 @@ struct TrainCommand: ParsableCommand {
             savePath: { options.savePath(for: $0, runCount: runs.configs.count, defaultDirectory: nil) },
             onLog: { config in
                 let prefix = several ? Format.pad(config.optimizer, to: 8) : ""
-                return { log in
-                    Output.line(json ? JSONLine.record(log, optimizer: several ? config.optimizer : nil)
-                                     : prefix + ProgressLine.text(log, total: config.steps))
+                let log = logByOptimizer[config.optimizer] ?? nil
+                return { record in
+                    log?.append(JSONLine.record(record))
+                    Output.line(json ? JSONLine.record(record, optimizer: several ? config.optimizer : nil)
+                                     : prefix + ProgressLine.text(record, total: config.steps))
                 }
             })
-        for thread in threads {
-            while !thread.wait(seconds: 0.1) {
-                if signals.interrupted { threads.forEach { $0.control.requestStop() } }
+        // Each run's final line goes to its log as soon as that run ends (not after the others),
+        // so a watcher sees a diverged run stop while the rest train on.
+        var running = Set(threads.indices)
+        while !running.isEmpty {
+            if signals.interrupted { threads.forEach { $0.control.requestStop() } }
+            for id in running.sorted() where threads[id].wait(seconds: 0.1 / Double(running.count)) {
+                running.remove(id)
+                let saved = (try? threads[id].outcome?.saved.get()) ?? nil
+                logs[id]?.append(JSONLine.final(snapshot: board.snapshot(id: id), config: runs.configs[id], saved: saved))
             }
         }
         var failed = false

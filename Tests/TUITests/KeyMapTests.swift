@@ -7,6 +7,7 @@ struct KeyMapTests {
     @Test func tableDrivesDispatch() {
         let keys = KeyMap.dashboard
         #expect(keys.action(for: .character("p")) == .togglePause)
+        #expect(keys.action(for: .character("t")) == .cycleTheme)
         #expect(keys.action(for: .character("?")) == .toggleHelp)
         #expect(keys.action(for: .escape) == .closeOverlay)
         #expect(keys.action(for: .character("q")) == .quit)
@@ -18,14 +19,14 @@ struct KeyMapTests {
         var buffer = CellBuffer(width: 60, height: 1)
         KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
             .render(into: &buffer, area: buffer.area)
-        #expect(buffer.text == Format.pad(" p pause/resume  ? help  q quit", to: 60))
+        #expect(buffer.text == Format.pad(" p pause/resume  t theme  ? help  q quit", to: 60))
     }
 
     @Test func helpBarDropsWholeEntriesWhenNarrow() {
         var buffer = CellBuffer(width: 24, height: 1)
         KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
             .render(into: &buffer, area: buffer.area)
-        #expect(buffer.text == Format.pad(" p pause/resume  ? help", to: 24))
+        #expect(buffer.text == Format.pad(" p pause/resume  t theme", to: 24))
     }
 
     @Test func stateFollowsActions() {
@@ -37,6 +38,7 @@ struct KeyMapTests {
         _ = state.apply(.closeOverlay)
         #expect(!state.showHelp)
         #expect(state.apply(.togglePause) == .resumeAll)
+        #expect(state.apply(.cycleTheme) == .cycleTheme)
         _ = state.apply(.quit)
         #expect(state == DashboardState(quitRequested: true))
     }
@@ -86,5 +88,46 @@ struct KeyMapTests {
         #expect(backend.frames.count == 2)  // the first frame, then one for the new publish
         #expect(backend.frames[1].text.contains("121 / 2000"))
         #expect(!backend.writes[1].isEmpty && backend.writes[1].count < 80)
+    }
+
+    @Test func themeKeyRecolorsTheNextFrameAndSaysWhichTheme() {
+        let board = RunBoard()
+        board.publish(Fixtures.single[0])
+        let dashboard = Dashboard(board: board, controls: [0: RunControl()], options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        var backend = TestBackend(size: Size(width: 80, height: 24), input: [
+            .key(.character("t")), .key(.character("t")), .key(.character("q")),
+        ])
+        _ = dashboard.loop(backend: &backend, view: dashboard.makeView(glyphs: .braille, colorMode: .truecolor),
+                           interrupted: { false })
+        #expect(backend.frames[0].cells.allSatisfy { $0.style.bg != Theme.light.mainBg })
+        #expect(backend.frames[1].text.contains("theme light"))
+        #expect(backend.frames[1].cells.filter { $0.style.bg == Theme.light.mainBg }.count > 80 * 20)
+        #expect(backend.frames[2].text.contains("theme high-contrast"))
+    }
+
+    @Test func pausingRunsOfAnotherProcessIsRefusedOnTheStatusLine() {
+        let board = RunBoard()
+        board.publish(Fixtures.single[0])
+        let dashboard = Dashboard(board: board, controls: [:], options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        var backend = TestBackend(size: Size(width: 100, height: 24), input: [.key(.character("p")), .key(.character("q"))])
+        _ = dashboard.loop(backend: &backend, view: dashboard.makeView(glyphs: .braille, colorMode: .none),
+                           interrupted: { false })
+        #expect(backend.frames[1].text.contains("pausing is unavailable here"))
+        #expect(!backend.frames[1].text.contains("paused (p resumes)"))
+    }
+
+    @Test func mouseEventsReachTheLoopWithoutBreakingIt() {
+        let board = RunBoard()
+        board.publish(Fixtures.single[0])
+        let dashboard = Dashboard(board: board, controls: [:], options: DashboardOptions(theme: .builtIn),
+                                  environment: [:])
+        var backend = TestBackend(size: Size(width: 80, height: 24), input: [
+            .mouse(MouseEvent(x: 5, y: 5, kind: .wheelUp)), .mouse(MouseEvent(x: 5, y: 5, kind: .leftClick)),
+            .key(.character("q")),
+        ])
+        #expect(dashboard.loop(backend: &backend, view: dashboard.makeView(glyphs: .braille, colorMode: .none),
+                               interrupted: { false }) == .quit)
     }
 }

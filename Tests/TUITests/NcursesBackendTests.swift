@@ -1,3 +1,4 @@
+import CNcursesw
 import Testing
 @testable import TUI
 
@@ -35,5 +36,27 @@ struct NcursesBackendTests {
         #expect(throws: (any Error).self) {
             _ = try NcursesBackend(headless: Size(width: 10, height: 3), terminalType: "no-such-term")
         }
+    }
+}
+
+/// The key codes and button masks `CursesCodes` spells out are the ones the header defines.
+@Suite("ncurses codes")
+struct CursesCodesTests {
+    @Test func keyCodesMatchTheHeader() {
+        #expect(CursesCodes.up == KEY_UP && CursesCodes.down == KEY_DOWN)
+        #expect(CursesCodes.left == KEY_LEFT && CursesCodes.right == KEY_RIGHT)
+        #expect(CursesCodes.home == KEY_HOME && CursesCodes.end == KEY_END)
+        #expect(CursesCodes.pageUp == KEY_PPAGE && CursesCodes.pageDown == KEY_NPAGE)
+        #expect(CursesCodes.backTab == KEY_BTAB && CursesCodes.enter == KEY_ENTER)
+        #expect(CursesCodes.backspace == KEY_BACKSPACE)
+        #expect(CursesCodes.mouse == shim_key_mouse() && CursesCodes.resize == shim_key_resize())
+    }
+
+    @Test func buttonMasksMatchTheHeader() {
+        #expect(CursesCodes.button1Pressed == UInt(shim_button1_pressed()))
+        #expect(CursesCodes.button1Released == UInt(shim_button1_released()))
+        #expect(CursesCodes.button1Clicked == UInt(shim_button1_clicked()))
+        #expect(CursesCodes.button4Pressed == UInt(shim_button4_pressed()))
+        #expect(CursesCodes.button5Pressed == UInt(shim_button5_pressed()))
     }
 }

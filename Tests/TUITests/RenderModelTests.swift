@@ -40,30 +40,6 @@ struct RenderModelTests {
             """)
     }
 
-    @Test func colorQuantization() {
-        #expect(ColorMode.palette256.terminalColor(for: .rgb(255, 0, 0)) == 196)
-        #expect(ColorMode.palette256.terminalColor(for: .rgb(0, 175, 255)) == 39)
-        #expect(ColorMode.palette256.terminalColor(for: .rgb(128, 128, 128)) == 244)
-        #expect(ColorMode.palette256.terminalColor(for: .rgb(0, 0, 0)) == 232)
-        #expect(ColorMode.palette256.terminalColor(for: .rgb(255, 255, 255)) == 255)
-        #expect(ColorMode.basic8.terminalColor(for: .rgb(255, 135, 0)) == 3)
-        #expect(ColorMode.basic8.terminalColor(for: .rgb(0, 175, 255)) == 6)
-        #expect(ColorMode.truecolor.terminalColor(for: .rgb(1, 2, 3)) == 0x010203)
-        #expect(ColorMode.none.terminalColor(for: .rgb(1, 2, 3)) == -1)
-        #expect(ColorMode.palette256.terminalColor(for: .default) == -1)
-    }
-
-    @Test func colorModeDetectionHonoursNoColor() {
-        #expect(ColorMode.detect(colorCount: 256, environment: [:]) == .palette256)
-        #expect(ColorMode.detect(colorCount: 8, environment: [:]) == .basic8)
-        #expect(ColorMode.detect(colorCount: 0, environment: [:]) == .none)
-        #expect(ColorMode.detect(colorCount: 1 << 24, environment: [:]) == .truecolor)
-        #expect(ColorMode.detect(colorCount: 256, environment: ["NO_COLOR": "1"]) == .none)
-        #expect(ColorMode.detect(colorCount: 256, environment: ["NO_COLOR": ""]) == .palette256)
-        #expect(ColorMode.none.limited(to: .palette256) == .none)
-        #expect(ColorMode.truecolor.limited(to: .palette256) == .palette256)
-    }
-
     @Test func themeColourSpellings() {
         #expect(Color(themeValue: "#0A0b0C") == .rgb(10, 11, 12))
         #expect(Color(themeValue: "#80") == .rgb(128, 128, 128))

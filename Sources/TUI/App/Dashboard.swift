@@ -66,6 +66,8 @@ public final class Dashboard {
     /// input arrives, and otherwise waits in `poll` for at most one tick.
     func loop<Backend: TerminalBackend>(backend: inout Backend, view: DashboardView,
                                         interrupted: () -> Bool) -> DashboardExit {
+        var view = view
+        var themes = ThemeCycle(names: Theme.availableNames(environment: environment), startingAt: options.theme)
         var state = DashboardState(pauseRequested: !controls.isEmpty && controls.values.allSatisfy(\.isPaused),
                                    notice: themeProblem)
         // Read the generation before copying: a publish in between then shows up next tick.
@@ -88,18 +90,29 @@ public final class Dashboard {
             dirty = true
             if case .key(let key) = event, let action = view.keyMap.action(for: key),
                let effect = state.apply(action) {
-                perform(effect)
+                perform(effect, state: &state, view: &view, themes: &themes)
             }
         }
         return .quit
     }
 
-    private func perform(_ effect: DashboardEffect) {
-        for control in controls.values {
-            switch effect {
-            case .pauseAll: control.pause()
-            case .resumeAll: control.resume()
+    private func perform(_ effect: DashboardEffect, state: inout DashboardState, view: inout DashboardView,
+                         themes: inout ThemeCycle) {
+        switch effect {
+        case .pauseAll, .resumeAll:
+            guard !controls.isEmpty else {
+                state.pauseRequested = false
+                state.notice = "pausing is unavailable here: the runs train in another process"
+                return
             }
+            for control in controls.values {
+                if effect == .pauseAll { control.pause() } else { control.resume() }
+            }
+        case .cycleTheme:
+            let name = themes.advance()
+            let (theme, problem) = Theme.resolve(.named(name), environment: environment)
+            view.palette = Palette(theme: theme, colorMode: view.colorMode)
+            state.notice = problem ?? "theme \(name)"
         }
     }
 

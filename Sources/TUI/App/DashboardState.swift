@@ -24,6 +24,8 @@ public struct DashboardState: Equatable, Sendable {
         case .togglePause:
             pauseRequested.toggle()
             return pauseRequested ? .pauseAll : .resumeAll
+        case .cycleTheme:
+            return .cycleTheme
         case .toggleHelp:
             showHelp.toggle()
         case .closeOverlay:
@@ -35,8 +37,10 @@ public struct DashboardState: Equatable, Sendable {
     }
 }
 
-/// A command for the trainers that a key press caused.
+/// What a key press asks of the world outside the state: the trainers, or the theme files.
 public enum DashboardEffect: Equatable, Sendable {
     case pauseAll
     case resumeAll
+    /// Switch to the next theme (the Dashboard loads it and rebuilds its palette).
+    case cycleTheme
 }

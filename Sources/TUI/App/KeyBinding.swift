@@ -1,6 +1,7 @@
 /// What the user can ask the dashboard to do.
 public enum DashboardAction: Equatable, Sendable {
     case togglePause
+    case cycleTheme
     case toggleHelp
     case closeOverlay
     case quit
@@ -44,6 +45,7 @@ public struct KeyMap: Equatable, Sendable {
     /// The dashboard's keys.
     public static let dashboard = KeyMap(bindings: [
         KeyBinding(keys: [.character("p")], description: "pause/resume", action: .togglePause),
+        KeyBinding(keys: [.character("t")], description: "theme", action: .cycleTheme),
         KeyBinding(keys: [.character("?")], description: "help", action: .toggleHelp),
         KeyBinding(keys: [.escape], description: "close help", action: .closeOverlay, inHelpBar: false),
         KeyBinding(keys: [.character("q")], description: "quit", action: .quit),

@@ -14,12 +14,20 @@ public enum GlyphSet: String, Sendable, CaseIterable {
     /// non-UTF-8 locale ncursesw prints braille and box lines as blanks.
     ///
     /// Calls `setlocale(LC_ALL, "")` first, because the C library starts in the "C" locale
-    /// whatever the environment says.
+    /// whatever the environment says. Asking the C library rather than reading `LANG` also
+    /// catches a UTF-8 locale that is named but not installed (then the library stays in "C").
     public static func detect() -> GlyphSet {
         setlocale(LC_ALL, "")
         guard let codeset = nl_langinfo(nl_item(CODESET)) else { return .ascii }
-        let name = String(cString: codeset).uppercased()
-        return name == "UTF-8" || name == "UTF8" ? .braille : .ascii
+        return GlyphSet(codeset: String(cString: codeset))
+    }
+
+    /// The glyphs a locale with this character set (`nl_langinfo(CODESET)`) can show:
+    /// braille for UTF-8, however it is spelt, ASCII for anything else (`ANSI_X3.4-1968` is
+    /// the "C" and "POSIX" locales' set).
+    public init(codeset: String) {
+        let name = codeset.uppercased().filter { $0 != "-" && $0 != "_" }
+        self = name == "UTF8" ? .braille : .ascii
     }
 
     /// Box-drawing characters for panel borders.

@@ -29,14 +29,16 @@ public final class NcursesBackend: TerminalBackend {
         var bg: Int32
     }
 
-    /// Takes over the terminal on stdin/stdout; `environment` supplies `TERM` for messages.
+    /// Takes over the terminal on stdin/stdout; `environment` supplies `TERM` for messages
+    /// and `COLORTERM` for 24-bit colour (see `TerminalType.preferred`).
     ///
     /// Uses `newterm`, not `initscr`, because `initscr` exits the process on an unknown
     /// `TERM`; here that becomes an error the CLI can report.
     /// Throws `badInput` when stdin or stdout is not a terminal (piped, redirected, CI).
     public convenience init(environment: [String: String]) throws {
         try Self.requireTerminal(environment: environment)
-        try self.init(terminalType: nil, output: shim_stdout(), input: shim_stdin(),
+        let type = TerminalType.preferred(environment: environment) { shim_terminal_known($0) == 1 }
+        try self.init(terminalType: type, output: shim_stdout(), input: shim_stdin(),
                       termDescription: environment["TERM"] ?? "unset")
     }
 
@@ -76,6 +78,9 @@ public final class NcursesBackend: TerminalBackend {
         screen = newterm(terminalType, output, input)
         guard screen != nil else { throw Self.unknownTerminal(termDescription) }
         set_escdelay(25)  // Esc closes the help at once instead of after a second
+        // Press and release reported as they happen: a click interval would delay every click.
+        mouseinterval(0)
+        mousemask(mmask_t(CursesCodes.reportedButtons), nil)
         cbreak()
         noecho()
         keypad(window, true)
@@ -114,18 +119,24 @@ public final class NcursesBackend: TerminalBackend {
     public func poll(timeoutMs: Int32) -> InputEvent? {
         wtimeout(window, timeoutMs)
         var character: wint_t = 0
+        let raw: CursesInput
         switch wget_wch(window, &character) {
         case OK:
-            if character == 27 { return .key(.escape) }
-            guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
-            return .key(.character(Character(scalar)))
+            raw = .character(UInt32(character))
+        case shim_key_code_yes() where Int32(character) == shim_key_mouse():
+            var mouse = MEVENT()
+            guard getmouse(&mouse) == OK else { return nil }
+            raw = .mouse(x: mouse.x, y: mouse.y, buttons: UInt(mouse.bstate))
         case shim_key_code_yes():
-            guard Int32(character) == shim_key_resize() else { return .key(.code(Int32(character))) }
-            previous = nil  // the old frame no longer describes the screen: repaint it all
-            return .resize(size)
+            raw = .keyCode(Int32(character))
         default:
             return nil  // ERR: the timeout passed (or a signal interrupted the wait)
         }
+        let event = InputEvent(raw, size: size)
+        if case .resize = event {
+            previous = nil  // the old frame no longer describes the screen: repaint it all
+        }
+        return event
     }
 
     private func draw(_ cell: Cell, x: Int, y: Int) {

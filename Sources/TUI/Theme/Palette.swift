@@ -15,12 +15,16 @@ public struct Palette: Equatable, Sendable {
     public let crit: Style
     private let runColors: [Color]
     private let valTint: Color
-    private let monochrome: Bool
+    private let heatRamp: HeatRamp
+    private let colorMode: ColorMode
     private let background: Color
 
+    /// Distinct colours a heat ramp may take in truecolor, as btop expands its gradients.
+    static let heatSteps = 100
+
     public init(theme: Theme, colorMode: ColorMode) {
-        monochrome = colorMode == .none
-        let mono = monochrome
+        self.colorMode = colorMode
+        let mono = colorMode == .none
         func color(_ c: Color) -> Color { mono ? .default : c }
         let bg = color(theme.mainBg)
         background = bg
@@ -36,7 +40,10 @@ public struct Palette: Equatable, Sendable {
         crit = style(theme.crit).bolded()
         runColors = theme.runs.isEmpty ? [theme.mainFg] : theme.runs
         valTint = theme.val
+        heatRamp = HeatRamp(low: theme.heatLow, mid: theme.heatMid, high: theme.heatHigh)
     }
+
+    private var monochrome: Bool { colorMode == .none }
 
     /// The curve style of the run with this id: a stable colour per run across frames.
     public func run(_ id: Int) -> Style {
@@ -48,5 +55,30 @@ public struct Palette: Equatable, Sendable {
     public func validation(_ id: Int) -> Style {
         let train = run(id)
         return monochrome ? train.dimmed() : train.with(fg: train.fg.mixed(with: valTint, fraction: 0.5))
+    }
+
+    /// The heatmap style of a value at `t` (0 lowest … 1 highest, clamped; NaN counts as 0)
+    /// along the theme's `heat_low` → `heat_mid` → `heat_high` ramp, as a foreground colour:
+    /// draw a solid glyph in it.
+    ///
+    /// The colour is already quantized to the colour mode, so neighbouring values share a
+    /// terminal colour (and a colour pair) instead of asking for ones the terminal lacks.
+    /// Without colour the ramp becomes three attribute levels: dim, plain, bold.
+    public func heat(_ t: Double) -> Style {
+        let clamped = t.isNaN ? 0 : min(max(t, 0), 1)
+        guard !monochrome else {
+            let base = Style(bg: background)
+            return clamped < 1.0 / 3 ? base.dimmed() : clamped < 2.0 / 3 ? base : base.bolded()
+        }
+        let step = (clamped * Double(Self.heatSteps)).rounded() / Double(Self.heatSteps)
+        let color = step <= 0.5 ? heatRamp.low.mixed(with: heatRamp.mid, fraction: step * 2)
+                                : heatRamp.mid.mixed(with: heatRamp.high, fraction: step * 2 - 1)
+        return Style(fg: colorMode.quantized(color), bg: background)
+    }
+
+    private struct HeatRamp: Equatable, Sendable {
+        var low: Color
+        var mid: Color
+        var high: Color
     }
 }

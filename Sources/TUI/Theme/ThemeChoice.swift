@@ -6,14 +6,20 @@ public enum ThemeChoice: Equatable, Sendable {
     /// The compiled-in default.
     case builtIn
     /// `<name>.theme`, looked up in `$XDG_CONFIG_HOME/qscope/themes` (or
-    /// `~/.config/qscope/themes`), then `./themes`.
+    /// `~/.config/qscope/themes`), then `./themes`, then among the compiled-in themes.
     case named(String)
     /// A theme file at an explicit path.
     case file(String)
+
+    /// `--theme`'s value: a path when it looks like one (has a `/` or ends in `.theme`),
+    /// else a name.
+    public init(argument: String) {
+        self = argument.hasSuffix(".theme") || argument.contains("/") ? .file(argument) : .named(argument)
+    }
 }
 
 extension Theme {
-    /// The theme for `choice`, or the built-in one plus a message saying why the choice could
+    /// The theme for `choice`, or the default one plus a message saying why the choice could
     /// not be used: a broken theme should cost the user colours, never the dashboard.
     public static func resolve(_ choice: ThemeChoice,
                                environment: [String: String]) -> (theme: Theme, problem: String?) {
@@ -25,21 +31,30 @@ extension Theme {
                 return (try load(path: path), nil)
             case .named(let name):
                 let fileManager = FileManager.default
-                if let path = searchPaths(name: name, environment: environment)
+                if let path = searchDirectories(environment: environment).map({ "\($0)/\(name).theme" })
                     .first(where: { fileManager.fileExists(atPath: $0) }) {
                     return (try load(path: path), nil)
                 }
-                if name == "default" { return (.builtIn, nil) }
-                throw QScopeError.badInput("no theme named `\(name)` (looked for \(name).theme in "
-                    + "\(searchDirectories(environment: environment).joined(separator: ", ")))")
+                if let builtIn = builtIns.first(where: { $0.name == name }) { return (builtIn.theme, nil) }
+                throw QScopeError.badInput("no theme named `\(name)` (available: "
+                    + "\(availableNames(environment: environment).joined(separator: ", ")))")
             }
         } catch {
-            return (.builtIn, "\(error); using the built-in theme")
+            return (.builtIn, "\(error); using the default theme")
         }
     }
 
-    static func searchPaths(name: String, environment: [String: String]) -> [String] {
-        searchDirectories(environment: environment).map { "\($0)/\(name).theme" }
+    /// Every theme name `--theme` accepts: the compiled-in ones, then those of the `.theme`
+    /// files in the theme directories.
+    public static func availableNames(environment: [String: String]) -> [String] {
+        let fileManager = FileManager.default
+        let fromFiles = searchDirectories(environment: environment)
+            .flatMap { (try? fileManager.contentsOfDirectory(atPath: $0)) ?? [] }
+            .filter { $0.hasSuffix(".theme") }
+            .map { String($0.dropLast(".theme".count)) }
+        var names = builtIns.map(\.name)
+        for name in fromFiles.sorted() where !names.contains(name) { names.append(name) }
+        return names
     }
 
     private static func searchDirectories(environment: [String: String]) -> [String] {

@@ -1,6 +1,15 @@
 import Core
 import Foundation
 
+/// What a theme file says: the theme, and which keys it set or this version does not know.
+public struct ParsedTheme: Equatable, Sendable {
+    public var theme: Theme
+    /// The known keys the file assigns, in file order.
+    public var keys: [String]
+    /// Keys skipped as unknown (a newer version's, or misspelt), in file order.
+    public var unknownKeys: [String]
+}
+
 extension Theme {
     /// Reads a theme file's text over `base` (keys the file leaves out keep `base`'s colour).
     ///
@@ -9,7 +18,12 @@ extension Theme {
     /// malformed line or a bad colour for a known key throws
     /// `QScopeError.badInput("<file>:<line>: <what is wrong>")`.
     public static func parse(_ text: String, fileName: String, base: Theme = .builtIn) throws -> Theme {
-        var theme = base
+        try read(text, fileName: fileName, base: base).theme
+    }
+
+    /// `parse`, also reporting which keys the file set and which it named in vain.
+    public static func read(_ text: String, fileName: String, base: Theme = .builtIn) throws -> ParsedTheme {
+        var parsed = ParsedTheme(theme: base, keys: [], unknownKeys: [])
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces.union(.init(charactersIn: "\r")))
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -17,18 +31,22 @@ extension Theme {
                 .badInput("\(fileName):\(offset + 1): \(what)")
             }
             guard let (key, value) = splitAssignment(line) else {
-                throw fail("expected `key = \"value\"`, found `\(line)`")
+                throw fail("expected key = \"#RRGGBB\", got `\(line)`")
             }
             let color = Color(themeValue: value)
-            var candidate = theme
-            guard candidate.set(key: key, to: color ?? .default) else { continue }
+            var candidate = parsed.theme
+            guard candidate.set(key: key, to: color ?? .default) else {
+                parsed.unknownKeys.append(key)
+                continue
+            }
             guard color != nil else {
                 throw fail("`\(key)` has an invalid colour \"\(value)\" "
                     + "(expected \"#RRGGBB\", \"#BW\", \"R G B\" or \"\" for the terminal default)")
             }
-            theme = candidate
+            parsed.theme = candidate
+            parsed.keys.append(key)
         }
-        return theme
+        return parsed
     }
 
     /// Reads a theme file from disk over the built-in theme.

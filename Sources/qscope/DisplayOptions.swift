@@ -1,0 +1,34 @@
+import ArgumentParser
+import Core
+import TUI
+
+/// How the dashboard looks: the flags `dashboard` and `watch` share.
+struct DisplayOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Theme: default, light, high-contrast, colorblind, the name of a NAME.theme in ~/.config/qscope/themes or ./themes, or a path to a .theme file (t cycles through them).",
+        valueName: "name|path"))
+    var theme = "default"
+
+    @Flag(help: "Draw with ASCII characters only (for fonts without braille; automatic outside UTF-8 locales).")
+    var ascii = false
+
+    @Flag(name: .customLong("no-color"), help: "No colours (NO_COLOR in the environment does the same).")
+    var noColor = false
+
+    @Option(help: ArgumentHelp("Use at most this many colours: truecolor, 256, 16, 8 or none (default: what the terminal supports).",
+                               valueName: "mode"))
+    var colors: String?
+
+    /// The dashboard's options for these flags; throws `badInput` for an unknown `--colors`.
+    func dashboardOptions() throws -> DashboardOptions {
+        var ceiling: ColorMode?
+        if let colors {
+            guard let mode = ColorMode(rawValue: colors) else {
+                throw QScopeError.badInput("--colors takes one of \(ColorMode.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(colors)')")
+            }
+            ceiling = mode
+        }
+        if noColor { ceiling = ColorMode.none }
+        return DashboardOptions(theme: ThemeChoice(argument: theme), forceASCII: ascii, colorMode: ceiling)
+    }
+}

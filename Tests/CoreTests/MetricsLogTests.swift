@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import Core
+
+@Suite("Metrics logs: parsing, tailing, following a directory")
+struct MetricsLogTests {
+    static let header = #"{"run":"muon/tiny","optimizer":"muon","model":"tiny","total_steps":20,"params":123456}"#
+    static let initial = #"{"step":0,"tokens":0,"loss":null,"val_loss":5.55,"lr":0.0,"grad_norm":0.0,"tokens_per_s":0.0,"elapsed_s":0.0}"#
+    static func record(_ step: Int, loss: Double, val: Double? = nil) -> String {
+        #"{"step":\#(step),"tokens":\#(step * 4096),"loss":\#(loss),"val_loss":\#(val.map { String($0) } ?? "null"),"#
+            + #""lr":0.003,"grad_norm":0.5,"tokens_per_s":12345.5,"elapsed_s":\#(Double(step) * 0.25)}"#
+    }
+    static let final = #"{"final":true,"status":"finished","optimizer":"muon","model":"tiny","step":20,"tokens":81920,"loss":2.1,"val_loss":2.2,"params":123456,"params_non_embedding":100000,"elapsed_s":2.0,"saved":"x.safetensors","message":null}"#
+
+    static let log = ([header, initial] + (1...20).map { record($0, loss: 5 - Double($0) * 0.1, val: $0 % 10 == 0 ? 4.0 : nil) }
+                      + [final]).map { $0 + "\n" }.joined()
+
+    @Test func parsesTheThreeKindsOfLine() {
+        #expect(MetricsLogLine(json: Substring(Self.header)) == .header(MetricsLogHeader(
+            run: "muon/tiny", optimizer: "muon", model: "tiny", totalSteps: 20, parameterCount: 123456)))
+        #expect(MetricsLogLine(json: Substring(Self.record(3, loss: 4.5))) == .record(TrainLog(
+            step: 3, tokens: 12288, loss: 4.5, valLoss: nil, learningRate: 0.003, gradNorm: 0.5,
+            tokensPerSecond: 12345.5, elapsed: 0.75)))
+        #expect(MetricsLogLine(json: Substring(Self.final)) == .end(status: .finished, step: 20, message: nil))
+        for bad in ["", "{", "[1,2]", #"{"step":"three"}"#, #"{"final":true,"status":"exploded","step":3}"#,
+                    #"{"run":"x"}"#, #"{"step":1.5,"tokens":1,"lr":0,"grad_norm":0,"tokens_per_s":0,"elapsed_s":0}"#] {
+            #expect(MetricsLogLine(json: Substring(bad)) == nil, "\(bad)")
+        }
+    }
+
+    @Test func wholeLogBuildsTheRun() {
+        var run = MetricsLogRun(id: 4, fileName: "muon-tiny.metrics.jsonl")
+        #expect(run.snapshot.name == "muon-tiny")
+        let consumed = run.consume(Data(Self.log.utf8))
+        #expect(consumed)
+        let snapshot = run.snapshot
+        #expect(snapshot.id == 4 && snapshot.name == "muon/tiny" && snapshot.optimizer == "muon")
+        #expect(snapshot.model == "tiny" && snapshot.totalSteps == 20 && snapshot.parameterCount == 123456)
+        #expect(snapshot.status == .finished && snapshot.step == 20 && snapshot.tokens == 20 * 4096)
+        #expect(snapshot.trainHistory.count == 20)  // the initial evaluation has no training loss
+        #expect(snapshot.valHistory.points.map(\.step) == [0, 10, 20])
+        #expect(snapshot.trainLoss == 3.0 && snapshot.valLoss == 4.0)
+        #expect(snapshot.tokensPerSecond == 12345.5 && snapshot.gradNorm == 0.5 && snapshot.learningRate == 0.003)
+        #expect(run.offset == Self.log.utf8.count && run.malformedLines == 0 && snapshot.message == nil)
+    }
+
+    @Test func logWrittenInPiecesGivesTheSameRun() {
+        var whole = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        whole.consume(Data(Self.log.utf8))
+        let bytes = Array(Self.log.utf8)
+        for pieceSize in [1, 7, 64, 333] {
+            // The file as a watcher sees it: each pass reads from its offset to the current end.
+            var tailed = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+            var written = 0
+            while written < bytes.count {
+                written = min(written + pieceSize, bytes.count)
+                tailed.consume(Data(bytes[tailed.offset..<written]))
+                #expect(tailed.offset <= written)
+                #expect(tailed.offset == 0 || bytes[tailed.offset - 1] == UInt8(ascii: "\n"))
+            }
+            #expect(tailed.snapshot == whole.snapshot, "pieces of \(pieceSize) bytes")
+            #expect(tailed.offset == bytes.count)
+        }
+    }
+
+    @Test func partialLastLineWaitsForItsNewline() {
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        let firstTwo = Self.header + "\n" + Self.record(1, loss: 4.9) + "\n"
+        let half = String(Self.record(2, loss: 4.8).prefix(30))
+        let tookTwo = run.consume(Data((firstTwo + half).utf8))
+        #expect(tookTwo)
+        #expect(run.offset == firstTwo.utf8.count)
+        #expect(run.snapshot.step == 1 && run.malformedLines == 0)
+        let tookHalf = run.consume(Data(half.utf8))
+        #expect(!tookHalf)  // nothing new: still no newline
+        let rest = Self.record(2, loss: 4.8) + "\n"
+        let tookRest = run.consume(Data(rest.utf8))
+        #expect(tookRest)
+        #expect(run.snapshot.step == 2 && run.snapshot.status == .running)
+    }
+
+    @Test func malformedLinesAreSkippedAndCounted() {
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        run.consume(Data((Self.header + "\nnot json\n\n" + Self.record(1, loss: 4.9) + "\n{\"step\":\n").utf8))
+        #expect(run.malformedLines == 2)
+        #expect(run.snapshot.step == 1)
+        #expect(run.snapshot.message == "2 malformed log lines skipped")
+        run.consume(Data(#"{"final":true,"status":"diverged","step":1,"message":"diverged at step 2: loss nan"}"#.utf8
+                         + [UInt8(ascii: "\n")]))
+        #expect(run.snapshot.status == .diverged)
+        #expect(run.snapshot.message == "diverged at step 2: loss nan; 2 malformed log lines skipped")
+    }
+
+    @Test func resumedRunAppendsAHeaderAndCarriesOn() {
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        let resumed = Self.header.replacingOccurrences(of: "\"total_steps\":20", with: "\"total_steps\":40")
+        run.consume(Data((Self.log + resumed + "\n" + Self.record(21, loss: 2.0) + "\n").utf8))
+        #expect(run.snapshot.totalSteps == 40 && run.snapshot.status == .running && run.snapshot.step == 21)
+        #expect(run.snapshot.trainHistory.count == 21)
+    }
+
+    @Test func checkpointPathGivesTheLogPath() {
+        #expect(MetricsLog.path(forCheckpoint: "runs/x.safetensors") == "runs/x.metrics.jsonl")
+        #expect(MetricsLog.path(forCheckpoint: "model.bin") == "model.bin.metrics.jsonl")
+    }
+
+    @Test func directoryFollowerPublishesGrowingAndRewrittenLogs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let board = RunBoard()
+        let follower = MetricsLogDirectory(path: directory.path, board: board)
+        follower.poll()
+        #expect(board.snapshots().isEmpty)
+
+        let b = directory.appendingPathComponent("b.metrics.jsonl")
+        try (Self.header + "\n" + Self.record(1, loss: 4.9) + "\n").write(to: b, atomically: false, encoding: .utf8)
+        try Self.log.write(to: directory.appendingPathComponent("a.metrics.jsonl"), atomically: false, encoding: .utf8)
+        try "ignored".write(to: directory.appendingPathComponent("a.safetensors"), atomically: false, encoding: .utf8)
+        follower.poll()
+        #expect(board.snapshots().map(\.id) == [0, 1])
+        #expect(board.snapshot(id: 0)?.status == .finished)  // a.metrics.jsonl sorts first
+        #expect(board.snapshot(id: 1)?.step == 1)
+
+        let handle = try FileHandle(forWritingTo: b)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((Self.record(2, loss: 4.8) + "\n").utf8))
+        try handle.close()
+        let generation = board.generation
+        follower.poll()
+        #expect(board.snapshot(id: 1)?.step == 2)
+        follower.poll()
+        #expect(board.generation == generation + 1)  // nothing new, nothing published
+
+        try (Self.header + "\n").write(to: b, atomically: false, encoding: .utf8)  // a new run, same file
+        follower.poll()
+        #expect(board.snapshot(id: 1)?.step == 0)
+        #expect(board.snapshot(id: 1)?.status == .starting)
+    }
+}
