@@ -29,6 +29,13 @@ struct PropagationPageTests {
         #expect(frame.styleRuns.contains { $0.y == head && $0.style == PageFixtures.palette().title })
     }
 
+    @Test func chartBelowTheTableOnTallScreens() {
+        let frame = Self.frame(Self.page(row: 10), width: 120, height: 40)
+        assertSnapshot(frame.text + "\n", named: "propagation-120x40")
+        #expect(frame.text.contains("R across modules, log scale"))
+        #expect(!Self.frame(Self.page(row: 10), width: 120, height: 29).text.contains("R across modules"))
+    }
+
     @Test func sideBySideAt80x24() {
         let frame = Self.frame(Self.page(run: 1, row: 7, sideBySide: true))
         assertSnapshot(frame.snapshotDump, named: "propagation-side-80x24")

@@ -72,8 +72,10 @@ public struct LayersPage: Widget {
         guard !area.isEmpty else { return }
         let grid = grid
         guard !grid.isEmpty else {
-            EmptyPage(title: "layers", message: runs.isEmpty ? "waiting for runs" : Self.emptyMessage,
-                      palette: palette, glyphs: glyphs).render(into: &buffer, area: area)
+            let run = sideBySide ? nil : grid.columns.first?.run.name
+            EmptyPage(title: (["layers"] + [run].compactMap { $0 }).joined(separator: glyphs.separator),
+                      message: runs.isEmpty ? "waiting for runs" : Self.emptyMessage, palette: palette, glyphs: glyphs)
+                .render(into: &buffer, area: area)
             return
         }
         let ramp = HeatRamp(palette: palette, glyphs: glyphs)

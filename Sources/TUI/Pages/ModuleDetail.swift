@@ -8,6 +8,12 @@ struct ModuleDetail {
     var palette: Palette
     var glyphs: GlyphSet
 
+    /// Rows the detail may take under a table `height` rows tall: two, none on short screens
+    /// where every row is wanted for modules.
+    static func rows(of flow: FlowText, width: Int, height: Int) -> Int {
+        height >= 16 ? min(flow.rowCount(width: width), 2) : 0
+    }
+
     var chunks: [[Cell]] {
         let dim = palette.dim, text = palette.text
         func number(_ value: Double?) -> String { Format.shortScientific(value) }

@@ -29,7 +29,7 @@ struct PropagationColumns {
     }
 
     /// The selected module in the selected run, in words.
-    private func detail(width: Int) -> FlowText {
+    private var detail: FlowText {
         let names = modules
         guard runs.indices.contains(selectedColumn), names.indices.contains(selected),
               let module = module(names[selected], of: runs[selectedColumn]) else { return FlowText(chunks: []) }
@@ -40,7 +40,7 @@ struct PropagationColumns {
 
     func rowWindow(area: Rect) -> RowWindow {
         RowWindow(count: modules.count, selected: selected,
-                  visible: area.height - 3 - min(detail(width: area.width).rowCount(width: area.width), 2))
+                  visible: area.height - 3 - ModuleDetail.rows(of: detail, width: area.width, height: area.height))
     }
 
     /// Widths at one area width: the name column, each run's column, and the bar inside it.
@@ -79,7 +79,7 @@ struct PropagationColumns {
         }
         let footerY = area.y + 2 + rows.range.count
         renderOutputErrors(layout: layout, into: &buffer, y: footerY, clip: area)
-        detail(width: area.width).render(into: &buffer, area: Rect(x: area.x, y: footerY + 1, width: area.width,
+        detail.render(into: &buffer, area: Rect(x: area.x, y: footerY + 1, width: area.width,
                                                                    height: area.maxY - footerY - 1))
     }
 

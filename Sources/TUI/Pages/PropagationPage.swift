@@ -15,6 +15,8 @@ public struct PropagationPage: Widget {
     public var glyphs: GlyphSet
 
     static let sideChartMinWidth = 150
+    /// Shorter screens give every row to the table: a chart squeezed below it shows little.
+    static let bottomChartMinHeight = 30
     static let emptyMessage = "no error propagation yet: it appears after the first probe\n(press m to measure now)"
 
     public init(runs: [RunSnapshot], selectedRun: Int, selectedRow: Int, sideBySide: Bool, palette: Palette,
@@ -77,15 +79,17 @@ public struct PropagationPage: Widget {
     public func render(into buffer: inout CellBuffer, area: Rect) {
         guard !area.isEmpty else { return }
         guard hasData else {
-            EmptyPage(title: "propagation", message: runs.isEmpty ? "waiting for runs" : Self.emptyMessage,
-                      palette: palette, glyphs: glyphs).render(into: &buffer, area: area)
+            let name = sideBySide ? nil : run?.name
+            EmptyPage(title: (["propagation"] + [name].compactMap { $0 }).joined(separator: glyphs.separator),
+                      message: runs.isEmpty ? "waiting for runs" : Self.emptyMessage, palette: palette, glyphs: glyphs)
+                .render(into: &buffer, area: area)
             return
         }
         var tableArea = area, chartArea = Rect(x: area.x, y: area.maxY, width: 0, height: 0)
         if area.width >= Self.sideChartMinWidth {
             (tableArea, chartArea) = area.splitRight(area.width * 2 / 5)
-        } else if area.height >= 20 {
-            (tableArea, chartArea) = area.splitBottom(max(9, area.height / 3))
+        } else if area.height >= Self.bottomChartMinHeight {
+            (tableArea, chartArea) = area.splitBottom(area.height / 3)
         }
         let tablePanel = Panel(pageTitle: title, palette: palette, glyphs: glyphs)
         tablePanel.render(into: &buffer, area: tableArea)

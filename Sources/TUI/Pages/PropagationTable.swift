@@ -37,7 +37,8 @@ struct PropagationTable {
         let legend = FlowText(chunks: bar.legend + [FlowText.chunk("bar: R, log scale", palette.dim)])
         let detail = FlowText(chunks: report.modules.isEmpty ? []
                               : ModuleDetail(module: report.modules[selected], palette: palette, glyphs: glyphs).chunks)
-        let fixed = legend.rowCount(width: area.width) + 1 + min(detail.rowCount(width: area.width), 2)
+        let fixed = legend.rowCount(width: area.width) + 1
+            + ModuleDetail.rows(of: detail, width: area.width, height: area.height)
         return (legend, detail,
                 RowWindow(count: report.modules.count, selected: selected, visible: area.height - fixed))
     }
