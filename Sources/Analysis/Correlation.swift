@@ -1,10 +1,10 @@
 /// Correlation coefficients for the predictor study (paper.md §4–§5): how well a metric ranks
 /// optimizers by their PTQ damage.
 public enum Correlation {
-    /// Pearson's r of paired samples; nil with fewer than three pairs or a constant side.
+    /// Pearson's r of paired samples; nil with unpaired or non-finite samples, fewer than three
+    /// pairs, or a constant side.
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
-        precondition(x.count == y.count, "correlation needs paired samples")
-        guard x.count >= 3, x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else { return nil }
+        guard x.count == y.count, x.count >= 3, x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else { return nil }
         let n = Double(x.count)
         let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
         var sxy = 0.0, sxx = 0.0, syy = 0.0
@@ -19,8 +19,7 @@ public enum Correlation {
 
     /// Spearman's ρ: Pearson's r of the ranks, ties sharing their average rank (as scipy does).
     public static func spearman(_ x: [Double], _ y: [Double]) -> Double? {
-        precondition(x.count == y.count, "correlation needs paired samples")
-        guard x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else { return nil }
+        guard x.count == y.count, x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else { return nil }
         return pearson(ranks(x), ranks(y))
     }
 

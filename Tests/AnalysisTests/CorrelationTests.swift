@@ -26,5 +26,9 @@ struct CorrelationTests {
         #expect(Correlation.pearson([1, 2], [3, 4]) == nil)
         #expect(Correlation.pearson([1, 1, 1], [1, 2, 3]) == nil)
         #expect(Correlation.spearman([1, 2, .infinity], [1, 2, 3]) == nil)
+        #expect(Correlation.pearson([1, 2, 3], [1, 2]) == nil)
+        #expect(Correlation.pearson([1, .nan, 3], [1, 2, 3]) == nil)
+        #expect(Correlation.spearman([4, 4, 4], [1, 2, 3]) == nil)
+        #expect(Correlation.ranks([]) == [])
     }
 }

@@ -1,3 +1,4 @@
+import Analysis
 import Core
 
 /// One run's line of the Compare page: losses in full precision, after PTQ and with QAT, and

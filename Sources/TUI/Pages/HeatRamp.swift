@@ -1,41 +1,28 @@
 /// The heatmap's sequential colour ramp: a position t in 0…1 (low → high) to a cell look.
 ///
-/// With colour, the cell background runs from the theme's title colour darkened, through the
-/// title colour, to the highlight colour, so brightness rises with the value and the hottest
-/// cells share the colour that marks importance elsewhere; the text on top is black or white,
-/// whichever contrasts. The backend quantizes these RGB values to the terminal's `ColorMode`
-/// like any other (the five ramp stops stay distinct even in 8 colours: black, blue, cyan,
-/// white, yellow with the built-in theme). Without colour (the palette hands out only terminal
-/// defaults) the value is shown by glyph density instead.
-///
-/// Kept in one place so it can give way to the theme's own `heat_*` gradient.
+/// With colour, the cell background is the theme's `heat_low` → `heat_mid` → `heat_high` ramp
+/// (`Palette.heat`, already quantized to the terminal's colour mode) and the text on top is
+/// black or white, whichever contrasts. Without colour (monochrome) the value is shown by glyph
+/// density instead.
 struct HeatRamp: Sendable {
-    /// Ramp stops, low to high; empty when the palette has no RGB colours to blend.
-    private let stops: [Color]
+    private let palette: Palette
     private let base: Style
     private let shades: [Character]
+    /// True when cells are told apart by colour, false when by shading glyphs.
+    let usesColor: Bool
 
     init(palette: Palette, glyphs: GlyphSet) {
+        self.palette = palette
         base = palette.text
-        let low = palette.title.fg, high = palette.highlight.fg
-        if case .rgb = low, case .rgb = high {
-            stops = [low.mixed(with: .rgb(0, 0, 0), fraction: 0.7), low, high]
-        } else {
-            stops = []
-        }
+        if case .rgb = palette.heat(0).fg { usesColor = true } else { usesColor = false }
         shades = glyphs == .braille ? ["░", "▒", "▓", "█"] : Array(".:-=+*#%@")
     }
-
-    /// True when cells are told apart by colour, false when by shading glyphs.
-    var usesColor: Bool { !stops.isEmpty }
 
     /// The background colour for `t` (clamped; NaN counts as 0) with a contrasting text colour;
     /// the plain text style when the ramp has no colours.
     func style(_ t: Double) -> Style {
         guard usesColor else { return base }
-        let position = Self.clamped(t) * Double(stops.count - 1)
-        let index = min(Int(position), stops.count - 2)
-        let background = stops[index].mixed(with: stops[index + 1], fraction: position - Double(index))
+        let background = palette.heat(t).fg
         let foreground: Color = Self.luminance(background) > 0.5 ? .rgb(0, 0, 0) : .rgb(0xff, 0xff, 0xff)
         return Style(fg: foreground, bg: background)
     }

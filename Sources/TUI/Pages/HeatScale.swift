@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// Where each value of a group sits between the group's lowest and highest, in 0…1: the

@@ -76,11 +76,6 @@ public enum Format {
         return text + String(repeating: " ", count: w - text.count)
     }
 
-    /// `text` right-aligned in `width` columns (never cut).
-    public static func padLeft(_ text: String, to width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-    }
-
     /// Splits `text` into lines of at most `width` columns at spaces, hard-cutting words that
     /// are longer than a line.
     public static func wrap(_ text: String, width: Int) -> [String] {
