@@ -3,7 +3,14 @@ public enum Key: Hashable, Sendable {
     /// A printable character (as typed, so `?` and `P` are distinct from `/` and `p`).
     case character(Character)
     case escape
-    /// Any other key, by its ncurses key code (function keys, arrows), for later bindings.
+    case up, down, left, right
+    case pageUp, pageDown, home, end
+    case tab
+    /// Shift-Tab.
+    case backTab
+    case enter
+    case backspace
+    /// Any other key, by its ncurses key code (function keys), for later bindings.
     case code(Int32)
 
     /// How the key is written in help text.
@@ -12,6 +19,18 @@ public enum Key: Hashable, Sendable {
         case .character(" "): return "Space"
         case .character(let c): return String(c)
         case .escape: return "Esc"
+        case .up: return "Up"
+        case .down: return "Down"
+        case .left: return "Left"
+        case .right: return "Right"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "Home"
+        case .end: return "End"
+        case .tab: return "Tab"
+        case .backTab: return "S-Tab"
+        case .enter: return "Enter"
+        case .backspace: return "Bksp"
         case .code(let code): return "key \(code)"
         }
     }

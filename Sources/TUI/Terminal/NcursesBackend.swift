@@ -116,15 +116,39 @@ public final class NcursesBackend: TerminalBackend {
         var character: wint_t = 0
         switch wget_wch(window, &character) {
         case OK:
-            if character == 27 { return .key(.escape) }
+            switch character {
+            case 27: return .key(.escape)
+            case 9: return .key(.tab)
+            case 10, 13: return .key(.enter)
+            case 8, 127: return .key(.backspace)
+            default: break
+            }
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .key(.character(Character(scalar)))
         case shim_key_code_yes():
-            guard Int32(character) == shim_key_resize() else { return .key(.code(Int32(character))) }
+            guard Int32(character) == shim_key_resize() else { return .key(Self.namedKey(Int32(character))) }
             previous = nil  // the old frame no longer describes the screen: repaint it all
             return .resize(size)
         default:
             return nil  // ERR: the timeout passed (or a signal interrupted the wait)
+        }
+    }
+
+    /// The key for an ncurses function-key code; `.code` for keys without a name.
+    private static func namedKey(_ code: Int32) -> Key {
+        switch code {
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_BTAB: return .backTab
+        case KEY_ENTER: return .enter
+        case KEY_BACKSPACE: return .backspace
+        default: return .code(code)
         }
     }
 
