@@ -95,6 +95,15 @@ struct TrainingViewSnapshotTests {
         for section in KeySection.allCases { #expect(frame.text.contains(section.rawValue)) }
     }
 
+    /// Below 80×24 the help cannot list everything: it says how much is left out.
+    @Test func helpSaysWhatDoesNotFit() {
+        let small = Fixtures.frame(Fixtures.six, DashboardState(page: .help), width: 60, height: 16)
+        #expect(small.text.contains("more keys in a larger window"))
+        #expect(small.text.contains("restart run"))  // a second column, its descriptions cut short
+        let full = Fixtures.frame(Fixtures.six, DashboardState(showHelp: true))
+        #expect(!full.text.contains("more keys"))
+    }
+
     @Test func placeholderViews() {
         for page in [DashboardPage.layers, .propagation, .compare] {
             let frame = Fixtures.frame(Fixtures.six, DashboardState(page: page))

@@ -90,27 +90,46 @@ public struct HelpOverlay: Widget {
         return total <= width ? spaced : Self.columns(lines(spaced: false), height: height)
     }
 
+    /// How many of `columns` fit side by side in `width`: a column fits while its keys and
+    /// the start of its descriptions do (they are then cut short); the first always shows.
+    private static func fitting(_ columns: [[Line]], width: Int) -> Int {
+        var start = 0
+        for (index, column) in columns.enumerated() {
+            if index > 0, start + min(Self.width(column), keyWidth(column) + 2 + 8) > width { return index }
+            start += Self.width(column) + columnGap
+        }
+        return columns.count
+    }
+
     public func render(into buffer: inout CellBuffer, area: Rect) {
         guard !area.isEmpty else { return }
-        let panel = Panel(title: fill ? "Help: every key, by view" : "keys", glyphs: glyphs, borderStyle: palette.border, titleStyle: palette.title)
-        let room = area.inset(by: 1)
-        var columns = layout(width: room.width - 2, height: room.height)
+        let panel = Panel(title: fill ? "Help: every key, by view" : "keys", glyphs: glyphs,
+                          borderStyle: palette.border, titleStyle: palette.title)
         var box = area
         if !fill {
-            let height = columns.map(\.count).max() ?? 0
+            let columns = layout(width: area.width - 4, height: area.height - 2)
             let width = columns.map(Self.width).reduce(0, +) + Self.columnGap * max(columns.count - 1, 0)
-            box = area.centered(width: width + 4, height: height + 2)
+            box = area.centered(width: width + 4, height: (columns.map(\.count).max() ?? 0) + 2)
             // A box within a few cells of the area would leave slivers of the view around it.
             if box.width > area.width - 4 { box = Rect(x: area.x, y: box.y, width: area.width, height: box.height) }
             if box.height > area.height - 2 { box = Rect(x: box.x, y: area.y, width: box.width, height: area.height) }
-            columns = layout(width: box.width - 4, height: box.height - 2)
         }
         panel.render(into: &buffer, area: box)
         let inner = panel.inner(of: box)
         let content = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: inner.height)
+        var columns = layout(width: content.width, height: content.height)
+        var shown = Self.fitting(columns, width: content.width)
+        if shown < columns.count {
+            // Say what the window is too small to show, on a row of its own, rather than hide it.
+            columns = layout(width: content.width, height: content.height - 1)
+            shown = Self.fitting(columns, width: content.width)
+            let hidden = columns[shown...].joined().filter { if case .binding = $0 { return true }; return false }
+            buffer.write(Format.truncate("+\(hidden.count) more keys in a larger window", to: content.width,
+                                         ascii: glyphs == .ascii),
+                         x: content.x, y: content.maxY - 1, style: palette.warn, clip: content)
+        }
         var x = content.x
-        for column in columns {
-            guard x < content.maxX else { break }
+        for column in columns[..<shown] {
             let clip = Rect(x: x, y: content.y, width: content.maxX - x, height: content.height)
             let keys = Self.keyWidth(column)
             for (row, line) in column.enumerated() {

@@ -24,7 +24,7 @@ public struct RunFormView: Widget {
         let cursor = field == form.field ? "_" : ""
         if form.learningRate.isEmpty {
             let rate = OptimizerFactory.defaultPeakLearningRate(form.optimizer)
-            return cursor + " (default \(Format.scientific(Double(rate))))"
+            return (cursor.isEmpty ? "" : cursor + " ") + "(default \(Format.scientific(Double(rate))))"
         }
         return form.learningRate + cursor
     }
