@@ -28,7 +28,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "One JSON object per size.")
     var json = false
 
+    @Flag(help: "Time the dashboard instead: ms to draw a 200×60 Training frame of six runs of 100k logged points.")
+    var ui = false
+
     func run() throws {
+        if ui { return benchUI() }
         let sizes = model == "all" ? ModelConfig.sizes : [try ModelConfig.named(model)]
         guard shape.batch > 0, shape.seq >= 2, seconds > 0 else {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
@@ -49,6 +53,21 @@ struct BenchCommand: ParsableCommand {
                                                minSeconds: seconds)
                 Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
             }
+        }
+    }
+
+    private func benchUI() {
+        let r = DashboardBenchmark.run()
+        if json {
+            Output.line(JSONLine.encode([
+                ("width", .int(r.size.width)), ("height", .int(r.size.height)), ("runs", .int(r.runs)),
+                ("logged_points", .int(r.loggedPoints)), ("kept_points", .int(r.keptPoints)), ("frames", .int(r.frames)),
+                ("frame_ms", .double(r.medianMilliseconds)), ("frame_mean_ms", .double(r.meanMilliseconds)),
+            ]))
+        } else {
+            Output.line("ui: \(r.size.width)×\(r.size.height) Training frame, \(r.runs) runs × \(r.loggedPoints) logged points "
+                + "(\(r.keptPoints) kept per series): \(String(format: "%.2f", r.medianMilliseconds)) ms per frame "
+                + "(median of \(r.frames); mean \(String(format: "%.2f", r.meanMilliseconds)))")
         }
     }
 

@@ -75,40 +75,64 @@ struct RunOptions: ParsableArguments {
         } else {
             let chosen = optimizer ?? defaultOptimizer
             let names = chosen == "all" ? OptimizerFactory.names : [chosen]
-            var base = TrainConfig(model: try ModelConfig.named(model ?? defaultModel))
-            base.batch = shape.batch
-            base.seq = shape.seq
-            base.seed = data.seed
-            base.schedule = schedule
-            base.steps = steps ?? defaultSteps
-            if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
-            for item in hyper {
-                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                    throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
-                }
-                base.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
-            }
-            configs = names.map { name in
-                var config = base
-                config.optimizer = name
-                config.learningRate = lr ?? OptimizerFactory.defaultPeakLearningRate(name)
-                // PSGD draws its preconditioner noise from its own seed; tie it to the run's.
-                if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(data.seed)) }
-                return config
-            }
+            let base = try baseConfig(model: model ?? defaultModel, defaultSteps: defaultSteps)
+            configs = names.map { runConfig(base, optimizer: $0, learningRate: lr) }
         }
         for i in configs.indices {
-            configs[i].saveAtLoss = saveAtLoss ?? configs[i].saveAtLoss
-            configs[i].evalEvery = evalEvery
-            configs[i].evalBatches = evalBatches
-            configs[i].logEvery = logEvery
             // Several runs share the cores a run each; a lone run splits its batch over all of them.
-            configs[i].threads = threads ?? (configs.count == 1 ? cores : 1)
-            try configs[i].validate()
+            try applyRunFlags(to: &configs[i], threads: threads ?? (configs.count == 1 ? cores : 1))
         }
         guard statsEvery >= 0 else { throw QScopeError.badInput("--stats-every must be 0 (off) or positive (got \(statsEvery))") }
         return PreparedRuns(configs: configs, corpus: try data.loadCorpus(), checkpoint: checkpoint, resumePath: resume,
                             statsEvery: statsEvery)
+    }
+
+    /// One more run with these flags, for the dashboard's new-run form: `optimizer` on
+    /// `model` at `learningRate` (nil: the optimizer's tuned rate), on one core (`--threads`
+    /// if given), since it joins runs that already have theirs.
+    func config(optimizer: String, model: String, learningRate: Float?, defaultSteps: Int) throws -> TrainConfig {
+        var config = runConfig(try baseConfig(model: model, defaultSteps: defaultSteps), optimizer: optimizer,
+                               learningRate: learningRate)
+        try applyRunFlags(to: &config, threads: threads ?? 1)
+        return config
+    }
+
+    /// The flags every optimizer's run shares: model, batch, data, schedule, steps, hyperparameters.
+    private func baseConfig(model: String, defaultSteps: Int) throws -> TrainConfig {
+        var base = TrainConfig(model: try ModelConfig.named(model))
+        base.batch = shape.batch
+        base.seq = shape.seq
+        base.seed = data.seed
+        base.schedule = schedule
+        base.steps = steps ?? defaultSteps
+        if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
+        for item in hyper {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
+            }
+            base.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
+        }
+        return base
+    }
+
+    /// `base` for optimizer `name`, at `learningRate` or the optimizer's tuned rate.
+    private func runConfig(_ base: TrainConfig, optimizer name: String, learningRate: Float?) -> TrainConfig {
+        var config = base
+        config.optimizer = name
+        config.learningRate = learningRate ?? OptimizerFactory.defaultPeakLearningRate(name)
+        // PSGD draws its preconditioner noise from its own seed; tie it to the run's.
+        if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(data.seed)) }
+        return config
+    }
+
+    /// Sets the evaluation, logging, saving and thread flags on `config` and validates it.
+    private func applyRunFlags(to config: inout TrainConfig, threads: Int) throws {
+        config.saveAtLoss = saveAtLoss ?? config.saveAtLoss
+        config.evalEvery = evalEvery
+        config.evalBatches = evalBatches
+        config.logEvery = logEvery
+        config.threads = threads
+        try config.validate()
     }
 
     /// Where run `config` is saved: `--save` itself for a lone run, a file per run inside the
@@ -139,21 +163,27 @@ struct PreparedRuns {
     func start(board: RunBoard, controls: [RunControl]? = nil, savePath: @escaping (TrainConfig) -> String?,
                onLog: (TrainConfig) -> @Sendable (TrainLog) -> Void = { _ in { _ in } }) throws -> [TrainerThread] {
         try configs.enumerated().map { id, config in
-            let corpus = self.corpus, checkpoint = self.checkpoint, resumePath = self.resumePath ?? ""
-            let statsEvery = self.statsEvery
-            let control = controls?[id] ?? RunControl()
-            let path = savePath(config)
-            let commonLossPath = path.flatMap { p in config.saveAtLoss.map { Self.commonLossPath(p, loss: $0) } }
-            return try TrainerThread.start(control: control, savePath: path, onLog: onLog(config)) {
-                let trainer = try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
-                                          resumeFrom: checkpoint, resumePath: resumePath)
-                trainer.commonLossPath = commonLossPath
-                if statsEvery > 0 {
-                    trainer.probe = try StudyProbe(config: config, parameters: trainer.model.parameters, corpus: corpus,
-                                                   interval: statsEvery)
-                }
-                return trainer
+            try startRun(id: id, config: config, board: board, control: controls?[id] ?? RunControl(),
+                         savePath: savePath(config), onLog: onLog(config))
+        }
+    }
+
+    /// Starts run `id` of `config` on its own trainer thread: from the checkpoint being
+    /// resumed when `resume` is set, else from scratch.
+    func startRun(id: Int, config: TrainConfig, board: RunBoard, control: RunControl, savePath path: String?,
+                  resume: Bool = true, onLog: @escaping @Sendable (TrainLog) -> Void = { _ in }) throws -> TrainerThread {
+        let corpus = self.corpus, checkpoint = resume ? self.checkpoint : nil, resumePath = self.resumePath ?? ""
+        let statsEvery = self.statsEvery
+        let commonLossPath = path.flatMap { p in config.saveAtLoss.map { Self.commonLossPath(p, loss: $0) } }
+        return try TrainerThread.start(control: control, savePath: path, onLog: onLog) {
+            let trainer = try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
+                                      resumeFrom: checkpoint, resumePath: resumePath)
+            trainer.commonLossPath = commonLossPath
+            if statsEvery > 0 {
+                trainer.probe = try StudyProbe(config: config, parameters: trainer.model.parameters, corpus: corpus,
+                                               interval: statsEvery)
             }
+            return trainer
         }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Drives the real `qscope` binary in tmux the way a person would: watch it train, pause,
-/// open and close the help, shrink the window, quit, and check the terminal came back.
+/// open and close the help, visit every view, switch the chart's axes and smoothing, open
+/// and cancel the new-run form, shrink the window, quit, and check the terminal came back.
 ///
 /// Needs tmux and the binary `QScopeBinary` finds (a release build, or `QSCOPE_BIN`);
 /// without them the test is skipped, not failed.
@@ -44,9 +45,41 @@ struct DashboardEndToEndTests {
         try tmux.waitFor("the paused status", timeout: 10) { $0.contains("paused") }
 
         try tmux.sendKeys("?")
-        try tmux.waitFor("the help overlay", timeout: 5) { $0.contains("Ctrl-C also quits") }
+        try tmux.waitFor("the help overlay", timeout: 5) { $0.contains("quit (Ctrl-C too)") }
         try tmux.sendKeys("Escape")
-        try tmux.waitFor("the help overlay to close", timeout: 5) { !$0.contains("Ctrl-C also quits") }
+        try tmux.waitFor("the help overlay to close", timeout: 5) { !$0.contains("quit (Ctrl-C too)") }
+
+        // Every view by its number, then round the tabs with Tab and back with Shift-Tab.
+        func panelTitle(_ screen: String) -> String {
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count > 1 ? String(lines[1]) : ""
+        }
+        let views = [("2", "╭ layers"), ("3", "╭ propagation"), ("4", "╭ compare"), ("5", "╭ Help"), ("1", "╭ loss")]
+        for (key, title) in views {
+            try tmux.sendKeys(key)
+            try tmux.waitFor("view \(key) (\(title))", timeout: 5) { panelTitle($0).hasPrefix(title) }
+        }
+        for (key, title) in [("Tab", "╭ layers"), ("Tab", "╭ propagation"), ("BTab", "╭ layers"), ("BTab", "╭ loss")] {
+            try tmux.sendKeys(key)
+            try tmux.waitFor("\(key) to reach \(title)", timeout: 5) { panelTitle($0).hasPrefix(title) }
+        }
+
+        // The Training chart: log y on and off, smoothing off and on.
+        try tmux.sendKeys("y")
+        try tmux.waitFor("a log y axis", timeout: 5) { panelTitle($0).contains("log y") }
+        try tmux.sendKeys("y")
+        try tmux.waitFor("a linear y axis", timeout: 5) { !panelTitle($0).contains("log y") }
+        try tmux.sendKeys("w")
+        try tmux.waitFor("raw curves", timeout: 5) { panelTitle($0).contains("raw") }
+        try tmux.sendKeys("w")
+        try tmux.waitFor("smoothed curves", timeout: 5) { panelTitle($0).contains("smoothing 0.6") }
+
+        // The new-run form opens and Esc cancels it without starting anything.
+        try tmux.sendKeys("n")
+        try tmux.waitFor("the new-run form", timeout: 5) { $0.contains("╭ new run") && $0.contains("Enter start") }
+        try tmux.sendKeys("Escape")
+        let afterForm = try tmux.waitFor("the form to close", timeout: 5) { !$0.contains("╭ new run") }
+        #expect(!afterForm.contains("started"), "cancelling the form started a run:\n\(afterForm)")
 
         try tmux.resize(width: 40, height: 10)
         try tmux.waitFor("the too-small screen", timeout: 5) { $0.contains("too small") }
@@ -54,9 +87,10 @@ struct DashboardEndToEndTests {
         try tmux.waitFor("the dashboard after growing back", timeout: 5) { currentStep($0) != nil }
 
         try tmux.sendKeys("q")
-        let screen = try tmux.waitFor("qscope to exit", timeout: 20) { $0.contains("EXITED:") }
+        // MODES is echoed after EXITED: waiting for EXITED alone can catch the screen between the two.
+        let screen = try tmux.waitFor("qscope to exit", timeout: 20) { $0.contains("MODES:") }
         #expect(screen.contains("EXITED:0"), "qscope did not exit cleanly:\n\(screen)")
-        #expect(!screen.contains("pause/resume"), "the dashboard is still on screen:\n\(screen)")
+        #expect(!screen.contains("p pause all"), "the dashboard is still on screen:\n\(screen)")
         let modes = screen.split(separator: "\n").first { $0.hasPrefix("MODES:") }.map(String.init) ?? ""
         #expect(modes.contains(" echo") && modes.contains(" icanon"),
                 "terminal modes were not restored: \(modes)")

@@ -90,7 +90,7 @@ struct WatchEndToEndTests {
             ])
             var screen = try tmux.waitFor("the run", timeout: 20) { $0.contains("adamw/tiny") && $0.contains("finished") }
             try tmux.sendKeys("?")
-            screen += try tmux.waitFor("the help overlay", timeout: 5) { $0.contains("Ctrl-C also quits") }
+            screen += try tmux.waitFor("the help overlay", timeout: 5) { $0.contains("Ctrl-C too") }
             let nonASCII = screen.unicodeScalars.filter { !$0.isASCII }
             #expect(nonASCII.isEmpty, "non-ASCII on screen:\n\(screen)")
             #expect(screen.contains("ascii |"))

@@ -47,6 +47,6 @@ struct InputDecodingTests {
         let keys: [Key] = [.up, .down, .left, .right, .pageUp, .pageDown, .home, .end, .tab, .backTab, .enter,
                            .backspace, .escape, .character(" ")]
         #expect(keys.map(\.label) == ["Up", "Down", "Left", "Right", "PgUp", "PgDn", "Home", "End", "Tab",
-                                      "Shift-Tab", "Enter", "Backspace", "Esc", "Space"])
+                                      "S-Tab", "Enter", "Bksp", "Esc", "Space"])
     }
 }

@@ -11,22 +11,71 @@ struct KeyMapTests {
         #expect(keys.action(for: .character("?")) == .toggleHelp)
         #expect(keys.action(for: .escape) == .closeOverlay)
         #expect(keys.action(for: .character("q")) == .quit)
-        #expect(keys.action(for: .character("x")) == nil)
+        #expect(keys.action(for: .character("Z")) == nil)
         #expect(keys.action(for: .code(410)) == nil)
+        #expect(keys.action(for: .character("3")) == .showPage(.propagation))
+        #expect(keys.action(for: .tab) == .nextPage)
+        #expect(keys.action(for: .backTab) == .previousPage)
+    }
+
+    /// The same key means what the view on screen needs: vim keys and arrows alike.
+    @Test func keysDependOnTheView() {
+        let keys = KeyMap.dashboard
+        let training = DashboardState(), layers = DashboardState(page: .layers), help = DashboardState(page: .help)
+        for key in [Key.character("j"), .down] {
+            #expect(keys.action(for: key, state: training) == .selectNextRun)
+            #expect(keys.action(for: key, state: layers) == .selectNextRow)
+            #expect(keys.action(for: key, state: help) == nil)
+        }
+        for key in [Key.character("h"), .left] {
+            #expect(keys.action(for: key, state: training) == .panLeft)
+            #expect(keys.action(for: key, state: layers) == .selectPreviousMetric)
+        }
+        #expect(keys.action(for: .character("y"), state: training) == .toggleLogY)
+        #expect(keys.action(for: .character("y"), state: layers) == nil)
+        #expect(keys.action(for: .character(">"), state: layers) == .selectNextRun)
+        #expect(keys.action(for: .character("n"), state: help) == .openForm)
+    }
+
+    /// A prompt takes every key (anything but y is no); the form types what it does not bind.
+    @Test func promptAndFormTakeEveryKey() {
+        let keys = KeyMap.dashboard
+        let prompt = DashboardState(confirm: .stop(runID: 0, name: "adamw/tiny"))
+        #expect(keys.action(for: .character("y"), state: prompt) == .confirmYes)
+        #expect(keys.action(for: .character("q"), state: prompt) == .confirmNo)
+        #expect(keys.action(for: .escape, state: prompt) == .confirmNo)
+        let form = DashboardState(form: RunForm())
+        #expect(keys.action(for: .tab, state: form) == .formNextField)
+        #expect(keys.action(for: .up, state: form) == .formPreviousField)
+        #expect(keys.action(for: .enter, state: form) == .formSubmit)
+        #expect(keys.action(for: .escape, state: form) == .formCancel)
+        #expect(keys.action(for: .backspace, state: form) == .formDeleteBackward)
+        #expect(keys.action(for: .character("q"), state: form) == .formType("q"))
+        #expect(keys.action(for: .code(410), state: form) == nil)
+    }
+
+    /// Every key is bound once per view: no binding is shadowed by an earlier one.
+    @Test func noKeyIsBoundTwiceInOneView() {
+        let states = DashboardPage.allCases.map { DashboardState(page: $0) }
+            + [DashboardState(form: RunForm()), DashboardState(confirm: .restart(runID: 0, name: "x"))]
+        for state in states {
+            let keys = KeyMap.dashboard.activeBindings(state).flatMap(\.keys)
+            #expect(Set(keys).count == keys.count, "duplicate key in \(state.page)")
+        }
     }
 
     @Test func tableDrivesTheHelpBar() {
-        var buffer = CellBuffer(width: 60, height: 1)
-        KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
+        var buffer = CellBuffer(width: 80, height: 1)
+        KeyHelpBar(bindings: KeyMap.dashboard.activeBindings(DashboardState()), keyStyle: .plain, textStyle: .plain)
             .render(into: &buffer, area: buffer.area)
-        #expect(buffer.text == Format.pad(" p pause/resume  t theme  ? help  q quit", to: 60))
+        #expect(buffer.text == Format.pad(" ? help  q quit  Space pause  p pause all  s stop  n new run  e export", to: 80))
     }
 
     @Test func helpBarDropsWholeEntriesWhenNarrow() {
         var buffer = CellBuffer(width: 24, height: 1)
-        KeyHelpBar(bindings: KeyMap.dashboard.bindings, keyStyle: .plain, textStyle: .plain)
+        KeyHelpBar(bindings: KeyMap.dashboard.activeBindings(DashboardState()), keyStyle: .plain, textStyle: .plain)
             .render(into: &buffer, area: buffer.area)
-        #expect(buffer.text == Format.pad(" p pause/resume  t theme", to: 24))
+        #expect(buffer.text == Format.pad(" ? help  q quit", to: 24))
     }
 
     @Test func stateFollowsActions() {
@@ -61,8 +110,8 @@ struct KeyMapTests {
         let texts = backend.frames.map(\.text)
         #expect(texts.count == 6)
         #expect(texts[1].contains("paused (p resumes)"))
-        #expect(texts[2].contains("Ctrl-C also quits"))
-        #expect(!texts[3].contains("Ctrl-C also quits"))
+        #expect(texts[2].contains("quit (Ctrl-C too)"))
+        #expect(!texts[3].contains("quit (Ctrl-C too)"))
         #expect(texts[4].contains("have 40×10, need 60×16"))
         #expect(backend.frames[5].size == Size(width: 80, height: 24))
         #expect(backend.writes[5].count == 80 * 24)  // after a resize every cell is rewritten
@@ -86,7 +135,7 @@ struct KeyMapTests {
         }
         #expect(exit == .interrupted)
         #expect(backend.frames.count == 2)  // the first frame, then one for the new publish
-        #expect(backend.frames[1].text.contains("121 / 2000"))
+        #expect(backend.frames[1].text.contains("121/2000"))
         #expect(!backend.writes[1].isEmpty && backend.writes[1].count < 80)
     }
 

@@ -104,7 +104,7 @@ enum PageFixtures {
         let linearGain = 0.9 + 0.25 * profile.error
         for block in 0..<blocks {
             let p = "blocks.\(block)."
-            add(p + "attn.input", .inputQuant, layer: block, gain: 1, local: 2e-3)
+            add(p + "attn.qkv.input_quant", .inputQuant, layer: block, gain: 1, local: 2e-3)
             add(p + "attn.q", .linear, layer: block, gain: linearGain, local: 1e-3, spectral: 1.002)
             add(p + "attn.core", .attention, layer: block, gain: 0.8, local: 0)
             add(p + "attn.o", .linear, layer: block, gain: linearGain, local: 1.5e-3, spectral: 1.001)

@@ -11,6 +11,8 @@ struct PageHelperTests {
         #expect(ModuleName.short("blocks.1.attn") == "1.attn")
         #expect(ModuleName.short("final_norm") == "final_norm")
         #expect(ModuleName.short("blocks.x.attn.q") == "blocks.x.attn.q")
+        #expect(ModuleName.short("blocks.2.attn.o.input_quant") == "2.o.in")
+        #expect(ModuleName.short("blocks.0.attn.qkv.input_quant") == "0.qkv.in")
     }
 
     @Test func fittedNumbers() {

@@ -83,7 +83,7 @@ struct PropagationPageTests {
         #expect(table.header == PropagationPage.moduleHeader)
         #expect(table.rows.count == 35)
         let first = table.rows[0], q = table.rows[1]
-        #expect(first[0...4] == ["muon/tiny", "120", "blocks.0.attn.input", "input_quant", "0"])
+        #expect(first[0...4] == ["muon/tiny", "120", "blocks.0.attn.qkv.input_quant", "input_quant", "0"])
         #expect(first[10] == "")  // no gain without input error
         #expect(q[2] == "blocks.0.attn.q" && !q[11].isEmpty && !q[12].isEmpty)
         #expect(table.rows.last![2...4] == ["head", "head", ""])

@@ -10,7 +10,7 @@ struct SizeSweepTests {
 
     static func widgets(_ glyphs: GlyphSet) -> [(String, any Widget)] {
         let run = Fixtures.single[0]
-        let series = Fixtures.view(glyphs: glyphs).series(Fixtures.several)
+        let series = TrainingCurves(runs: Fixtures.several, selectedID: 1, settings: ChartSettings(), palette: palette).series
         return [
             ("LineChart", LineChart(series: series, xLabel: "step", glyphs: glyphs, axisStyle: palette.axis,
                                     labelStyle: palette.dim)),
@@ -29,6 +29,15 @@ struct SizeSweepTests {
                                               glyphs: glyphs, style: palette.text, emphasis: palette.warn)),
             ("HelpOverlay", HelpOverlay(bindings: KeyMap.dashboard.bindings, notes: ["Ctrl-C also quits"],
                                         glyphs: glyphs, palette: palette)),
+            ("Help view", HelpOverlay(bindings: KeyMap.dashboard.bindings, notes: [], glyphs: glyphs, palette: palette,
+                                      fill: true)),
+            ("RunTable sorted", RunTable(runs: Fixtures.several, palette: palette, glyphs: glyphs, selectedID: 2,
+                                         sort: RunSort(key: .valLoss, reversed: true))),
+            ("RunFormView", RunFormView(form: RunForm(), glyphs: glyphs, palette: palette)),
+            ("TrainingPage", TrainingPage(runs: Fixtures.several, state: DashboardState(selectedRun: 1),
+                                          palette: palette, glyphs: glyphs)),
+            ("TitleBar tabs", TitleBar(title: "qscope", summary: "3 runs", style: palette.statusBar,
+                                       tabs: ["1 Training", "2 Layers"], activeTab: 1)),
         ]
     }
 
@@ -68,7 +77,11 @@ struct SizeSweepTests {
     func wholeFramesAtAnySize(width: Int, height: Int) {
         let size = Size(width: width, height: height)
         for runs in [[], Fixtures.single, Fixtures.several] {
-            for state in [DashboardState(), DashboardState(showHelp: true, pauseRequested: true, notice: "note")] {
+            let states = [
+                DashboardState(), DashboardState(showHelp: true, pauseRequested: true, notice: "note"),
+                DashboardState(form: RunForm()), DashboardState(confirm: .stop(runID: 0, name: "adamw/tiny")),
+            ] + DashboardPage.allCases.map { DashboardState(page: $0, selectedRun: 9) }
+            for state in states {
                 let frame = Fixtures.view().render(snapshots: runs, size: size, state: state)
                 #expect(frame.size == size)
             }

@@ -32,7 +32,7 @@ extension ModuleChain {
             // q, k and v read one tensor: one shared input quantizer, then three projections.
             var shared = x
             if quantizeInputs {
-                shared = add(p + "attn.input_quant", .inputQuant, layer: l, inputs: [x], width: c.width, quantized: true)
+                shared = add(p + "attn.qkv.input_quant", .inputQuant, layer: l, inputs: [x], width: c.width, quantized: true)
             }
             let q = add(p + "attn.q", .linear, layer: l, inputs: [shared], width: qWidth, weight: p + "attn.q",
                         quantized: quantizeWeights)
@@ -43,12 +43,12 @@ extension ModuleChain {
             let core = add(p + "attn.core", .attention, layer: l, inputs: [q, k, v], width: qWidth)
             let o = linear(p + "attn.", .o, layer: l, input: core, inWidth: qWidth, outWidth: c.width)
             let attnNorm = add(p + "attn_norm", .norm, layer: l, inputs: [o], width: c.width, weight: p + "attn_norm.gain")
-            let mid = add(p + "attn.residual", .residual, layer: l, inputs: [x, attnNorm], width: c.width)
+            let mid = add(p + "attn_residual", .residual, layer: l, inputs: [x, attnNorm], width: c.width)
             let up = linear(p + "mlp.", .up, layer: l, input: mid, inWidth: c.width, outWidth: c.mlpWidth)
             let act = add(p + "mlp.act", .activation, layer: l, inputs: [up], width: c.mlpWidth)
             let down = linear(p + "mlp.", .down, layer: l, input: act, inWidth: c.mlpWidth, outWidth: c.width)
             let mlpNorm = add(p + "mlp_norm", .norm, layer: l, inputs: [down], width: c.width, weight: p + "mlp_norm.gain")
-            x = add(p + "mlp.residual", .residual, layer: l, inputs: [mid, mlpNorm], width: c.width)
+            x = add(p + "mlp_residual", .residual, layer: l, inputs: [mid, mlpNorm], width: c.width)
         }
         let normed = add("norm", .norm, layer: nil, inputs: [x], width: c.width, weight: "norm.gain")
         _ = add("head", .head, layer: nil, inputs: [normed], width: c.vocab, weight: "wte", quantized: quantizeHead)

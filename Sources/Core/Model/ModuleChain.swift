@@ -9,12 +9,12 @@
 ///
 /// Per block, in order (`·input_quant` only when inputs are quantized):
 ///
-///     attn.input_quant  x → x̃          (q, k and v read one tensor, so share one quantizer)
+///     attn.qkv.input_quant  x → x̃      (q, k and v read one tensor, so share one quantizer)
 ///     attn.q / k / v    x̃ → q, k, v
 ///     attn.core         q, k, v → a    (RoPE, QK-norm, softmax, weighted sum: one unit)
-///     attn.o.input_quant, attn.o, attn_norm, attn.residual (x + norm → mid)
+///     attn.o.input_quant, attn.o, attn_norm, attn_residual (x + norm → mid)
 ///     mlp.up.input_quant, mlp.up, mlp.act (relu²), mlp.down.input_quant, mlp.down,
-///     mlp_norm, mlp.residual (mid + norm → next x)
+///     mlp_norm, mlp_residual (mid + norm → next x)
 ///
 /// then the final `norm` and the tied `head` (logits).
 public final class ModuleChain {

@@ -17,20 +17,32 @@ public enum DashboardExit: Equatable, Sendable {
 /// through the board's lock and the controls' atomics.
 public final class Dashboard {
     public let board: RunBoard
-    public let controls: [Int: RunControl]
+    /// Every run's control by id; grows on the UI thread as the user starts runs.
+    public private(set) var controls: [Int: RunControl]
     public let options: DashboardOptions
+    /// Starts and restarts runs; nil when this dashboard cannot (then `n` and `r` say so).
+    private let launcher: RunLauncher?
+    private let exporter: DashboardExport
     private let environment: [String: String]
     private let theme: Theme
     /// Why the requested theme could not be used, shown on the status line.
     private let themeProblem: String?
 
     public init(board: RunBoard, controls: [Int: RunControl], options: DashboardOptions = DashboardOptions(),
+                launcher: RunLauncher? = nil, exporter: DashboardExport = DashboardExport(),
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.board = board
         self.controls = controls
         self.options = options
+        self.launcher = launcher
+        self.exporter = exporter
         self.environment = environment
         (theme, themeProblem) = Theme.resolve(options.theme, environment: environment)
+    }
+
+    /// Adds the controls of runs started outside the dashboard, e.g. after `checkTerminal()`.
+    public func add(controls more: [Int: RunControl]) {
+        controls.merge(more) { _, new in new }
     }
 
     /// Throws the error `run()` would throw for a missing terminal, without touching the
@@ -62,8 +74,12 @@ public final class Dashboard {
         makeView(glyphs: glyphs, colorMode: colorMode).render(snapshots: snapshots, size: size, state: state)
     }
 
-    /// The input/render loop, on any backend: redraws when the board's generation moves or
-    /// input arrives, and otherwise waits in `poll` for at most one tick.
+    /// Ticks between spinner frames: about 8 frames a second at the default tick.
+    static let ticksPerAnimationFrame = 4
+
+    /// The input/render loop, on any backend: redraws when the board's generation moves,
+    /// input arrives or a busy run's spinner turns, and otherwise waits in `poll` for at most
+    /// one tick.
     func loop<Backend: TerminalBackend>(backend: inout Backend, view: DashboardView,
                                         interrupted: () -> Bool) -> DashboardExit {
         var view = view
@@ -73,47 +89,107 @@ public final class Dashboard {
         // Read the generation before copying: a publish in between then shows up next tick.
         var generation = board.generation
         var runs = board.snapshots()
-        var dirty = true
+        var frame: CellBuffer?
+        var ticks = 0
         while !state.quitRequested {
             if interrupted() { return .interrupted }
             let current = board.generation
             if current != generation {
                 generation = current
                 runs = board.snapshots()
-                dirty = true
+                frame = nil
             }
-            if dirty {
-                backend.present(view.render(snapshots: runs, size: backend.size, state: state))
-                dirty = false
+            if runs.contains(where: { $0.activity != nil }) {
+                ticks += 1
+                if ticks % Self.ticksPerAnimationFrame == 0 {
+                    state.animationFrame += 1
+                    frame = nil
+                }
+            }
+            if frame == nil {
+                let rendered = view.render(snapshots: runs, size: backend.size, state: state)
+                backend.present(rendered)
+                frame = rendered
             }
             guard let event = backend.poll(timeoutMs: options.tickMilliseconds) else { continue }
-            dirty = true
-            if case .key(let key) = event, let action = view.keyMap.action(for: key),
-               let effect = state.apply(action) {
-                perform(effect, state: &state, view: &view, themes: &themes)
+            var action: DashboardAction?
+            switch event {
+            case .key(let key): action = view.keyMap.action(for: key, state: state)
+            case .mouse(let mouse): action = frame.flatMap { view.action(for: mouse, on: $0, state: state) }
+            case .resize: break
             }
+            if let action {
+                let form = state.form
+                if let effect = state.apply(action, context: view.context(runs: runs, state: state)) {
+                    perform(effect, state: &state, runs: &runs, view: &view, themes: &themes, screen: frame?.text ?? "",
+                            form: form)
+                }
+            }
+            frame = nil
         }
         return .quit
     }
 
-    private func perform(_ effect: DashboardEffect, state: inout DashboardState, view: inout DashboardView,
-                         themes: inout ThemeCycle) {
-        switch effect {
-        case .pauseAll, .resumeAll:
-            guard !controls.isEmpty else {
-                state.pauseRequested = false
-                state.notice = "pausing is unavailable here: the runs train in another process"
-                return
+    /// Carries out what a key asked of the runs or the look; problems become a notice on the
+    /// status line. `form` is the form as it was before the key, reopened when a start fails so
+    /// the user can fix it.
+    private func perform(_ effect: DashboardEffect, state: inout DashboardState, runs: inout [RunSnapshot],
+                         view: inout DashboardView, themes: inout ThemeCycle, screen: String, form: RunForm?) {
+        do {
+            switch effect {
+            case .pauseAll, .resumeAll:
+                guard !controls.isEmpty else {
+                    state.pauseRequested = false
+                    throw QScopeError.badInput("pausing is unavailable here: the runs train in another process")
+                }
+                for control in controls.values {
+                    if effect == .pauseAll { control.pause() } else { control.resume() }
+                }
+            case .togglePause(let id):
+                controls[id]?.togglePause()
+            case .stop(let id):
+                stop(id)
+            case .measure(let id):
+                controls[id]?.requestMeasurement()
+            case .restart(let id):
+                guard let launcher else { throw QScopeError.badInput("this dashboard cannot restart runs") }
+                stop(id)
+                adopt(try launcher.restart(id), state: &state, runs: &runs, verb: "restarted")
+            case .start(let request):
+                guard let launcher else { throw QScopeError.badInput("this dashboard cannot start runs") }
+                do {
+                    adopt(try launcher.start(request), state: &state, runs: &runs, verb: "started")
+                } catch {
+                    state.form = form
+                    throw error
+                }
+            case .export(let page):
+                let base = try exporter.write(page: page, table: view.exportTable(snapshots: runs, state: state),
+                                              screen: screen, date: Date())
+                state.notice = "exported \(base).{csv,json,txt}"
+            case .cycleTheme:
+                let name = themes.advance()
+                let (theme, problem) = Theme.resolve(.named(name), environment: environment)
+                view.palette = Palette(theme: theme, colorMode: view.colorMode)
+                state.notice = problem ?? "theme \(name)"
             }
-            for control in controls.values {
-                if effect == .pauseAll { control.pause() } else { control.resume() }
-            }
-        case .cycleTheme:
-            let name = themes.advance()
-            let (theme, problem) = Theme.resolve(.named(name), environment: environment)
-            view.palette = Palette(theme: theme, colorMode: view.colorMode)
-            state.notice = problem ?? "theme \(name)"
+        } catch {
+            state.notice = "\(error)"
         }
+    }
+
+    /// Stops run `id`; a paused run is resumed so its trainer sees the request.
+    private func stop(_ id: Int) {
+        controls[id]?.requestStop()
+        controls[id]?.resume()
+    }
+
+    /// Takes over a run the launcher started and selects it.
+    private func adopt(_ launched: LaunchedRun, state: inout DashboardState, runs: inout [RunSnapshot], verb: String) {
+        controls[launched.id] = launched.control
+        runs = board.snapshots()
+        state.selectedRun = runs.firstIndex { $0.id == launched.id } ?? state.selectedRun
+        state.notice = "\(verb) \(runs.first { $0.id == launched.id }?.name ?? "run \(launched.id)")"
     }
 
     func makeView(glyphs: GlyphSet, colorMode: ColorMode) -> DashboardView {

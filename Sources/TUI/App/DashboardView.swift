@@ -3,19 +3,15 @@ import Core
 /// Builds whole dashboard frames from run snapshots: a pure function of its inputs, so every
 /// frame can be snapshot-tested without a terminal.
 ///
-/// Layout: title bar; the loss chart (train and val of every run) with, for one run, its
-/// stats beside it (wide screens) or below it, and for several runs a table below it; the
-/// status line; the key help bar. The `?` overlay goes on top.
+/// Layout: the title bar with the view tabs; the current view's body, with the new-run form
+/// and the `?` help on top when open; the status line (state, prompts, notices, busy runs);
+/// the help bar of the keys that work right now.
 public struct DashboardView: Sendable {
     public var palette: Palette
     public var glyphs: GlyphSet
     public var colorMode: ColorMode
     public var keyMap: KeyMap
     public var minimumSize: Size
-
-    /// Screens at least this wide put a single run's stats beside the chart, not below it.
-    static let sidePanelMinWidth = 110
-    static let sidePanelWidth = 36
 
     public init(theme: Theme = .builtIn, glyphs: GlyphSet, colorMode: ColorMode,
                 keyMap: KeyMap = .dashboard, minimumSize: Size = Size(width: 60, height: 16)) {
@@ -26,7 +22,7 @@ public struct DashboardView: Sendable {
         self.minimumSize = minimumSize
     }
 
-    public func render(snapshots runs: [RunSnapshot], size: Size, state: DashboardState) -> CellBuffer {
+    public func render(snapshots: [RunSnapshot], size: Size, state: DashboardState) -> CellBuffer {
         var buffer = CellBuffer(size: size, filling: Cell(" ", style: palette.text))
         let screen = Rect(size: size)
         guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
@@ -34,73 +30,31 @@ public struct DashboardView: Sendable {
                            emphasis: palette.warn).render(into: &buffer, area: screen)
             return buffer
         }
+        let runs = snapshots.sorted { $0.id < $1.id }
         let (titleRow, rest) = screen.splitTop(1)
         let (body, bars) = rest.splitBottom(2)
-        TitleBar(title: "qscope", summary: summary(runs), style: palette.statusBar)
+        let bar = palette.statusBar
+        TitleBar(title: "qscope", summary: summary(runs), style: bar,
+                 tabs: DashboardPage.allCases.map { "\($0.rawValue) \($0.title)" }, activeTab: state.page.rawValue - 1,
+                 activeStyle: Style(fg: bar.fg, bg: bar.bg, bold: true, reverse: !bar.reverse))
             .render(into: &buffer, area: titleRow)
-        renderBody(runs, into: &buffer, area: body)
-        statusLine(runs, state: state).render(into: &buffer, area: bars.splitTop(1).top)
-        KeyHelpBar(bindings: keyMap.bindings, keyStyle: palette.highlight, textStyle: palette.dim)
-            .render(into: &buffer, area: bars.splitTop(1).rest)
-        if state.showHelp {
-            HelpOverlay(bindings: keyMap.bindings, notes: ["Ctrl-C also quits"], glyphs: glyphs,
-                        palette: palette).render(into: &buffer, area: body)
+        self.body(of: state.page, runs: runs, state: state).render(into: &buffer, area: body)
+        if let form = state.form {
+            RunFormView(form: form, glyphs: glyphs, palette: palette).render(into: &buffer, area: body)
         }
+        if state.showHelp {
+            HelpOverlay(bindings: keyMap.bindings, notes: [], glyphs: glyphs, palette: palette)
+                .render(into: &buffer, area: body)
+        }
+        statusLine(runs, state: state).render(into: &buffer, area: bars.splitTop(1).top)
+        KeyHelpBar(bindings: keyMap.activeBindings(state), keyStyle: palette.highlight, textStyle: palette.dim)
+            .render(into: &buffer, area: bars.splitTop(1).rest)
         return buffer
     }
 
-    private func renderBody(_ runs: [RunSnapshot], into buffer: inout CellBuffer, area: Rect) {
-        var chartArea = area
-        if runs.count > 1 {
-            let (top, bottom) = area.splitBottom(min(runs.count + 3, area.height / 2))
-            chartArea = top
-            let panel = panel("runs")
-            panel.render(into: &buffer, area: bottom)
-            RunTable(runs: runs, palette: palette, glyphs: glyphs)
-                .render(into: &buffer, area: padded(panel.inner(of: bottom)))
-        } else if let run = runs.first {
-            let statsArea: Rect
-            if area.width >= Self.sidePanelMinWidth {
-                (chartArea, statsArea) = area.splitRight(Self.sidePanelWidth)
-            } else {
-                (chartArea, statsArea) = area.splitBottom(6)
-            }
-            let panel = panel(run.name)
-            panel.render(into: &buffer, area: statsArea)
-            RunStats(run: run, palette: palette).render(into: &buffer, area: padded(panel.inner(of: statsArea)))
-        }
-        let chartPanel = panel("loss")
-        chartPanel.render(into: &buffer, area: chartArea)
-        LineChart(series: series(runs), xLabel: "step", glyphs: glyphs, axisStyle: palette.axis,
-                  labelStyle: palette.dim,
-                  emptyMessage: runs.isEmpty ? "waiting for runs" : "waiting for the first step")
-            .render(into: &buffer, area: padded(chartPanel.inner(of: chartArea)))
-    }
-
-    /// Train curves first, then validation: val points are sparse and would vanish under a
-    /// train curve that shares their cells (the last writer owns a cell's colour).
-    func series(_ runs: [RunSnapshot]) -> [ChartSeries] {
-        let single = runs.count == 1
-        let train = runs.map { run in
-            ChartSeries(name: single ? "train" : "\(run.name) train",
-                        points: run.trainHistory.points.map { ChartPoint(x: Double($0.step), y: $0.value) },
-                        style: palette.run(run.id), best: run.trainHistory.best)
-        }
-        let val = runs.map { run in
-            ChartSeries(name: single ? "val" : "\(run.name) val",
-                        points: run.valHistory.points.map { ChartPoint(x: Double($0.step), y: $0.value) },
-                        style: palette.validation(run.id), best: run.valHistory.best)
-        }
-        return train + val
-    }
-
-    private func panel(_ title: String) -> Panel {
-        Panel(title: title, glyphs: glyphs, borderStyle: palette.border, titleStyle: palette.title)
-    }
-
-    /// A panel's inside less one column each side, so content doesn't touch the border.
-    private func padded(_ inner: Rect) -> Rect {
-        Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: inner.height)
+    /// The current view's data, for export.
+    public func exportTable(snapshots: [RunSnapshot], state: DashboardState) -> ExportTable {
+        body(of: state.page, runs: snapshots.sorted { $0.id < $1.id }, state: state).exportTable
     }
 
     private func summary(_ runs: [RunSnapshot]) -> String {
@@ -119,6 +73,11 @@ public struct DashboardView: Sendable {
     }
 
     private func statusLine(_ runs: [RunSnapshot], state: DashboardState) -> StatusLine {
+        let right = "\(glyphs.rawValue)\(glyphs.separator)\(colorMode.label)"
+        if let confirm = state.confirm {
+            return StatusLine(left: confirm.prompt, right: right, style: palette.statusBar,
+                              leftStyle: palette.statusBar.bolded())
+        }
         var parts: [String] = []
         var leftStyle: Style?
         if state.pauseRequested {
@@ -133,9 +92,13 @@ public struct DashboardView: Sendable {
             parts.append(statuses.count == 1 && runs.count == 1 ? statuses[0].rawValue
                          : statuses.map { "\(counts[$0]!) \($0.rawValue)" }.joined(separator: ", "))
         }
+        for run in runs {
+            if let activity = run.activity {
+                parts.append("\(Spinner.glyph(state.animationFrame, glyphs: glyphs)) \(activity) \(run.name)")
+            }
+        }
         if let notice = state.notice { parts.append(notice) }
-        return StatusLine(left: parts.joined(separator: glyphs.separator),
-                          right: "\(glyphs.rawValue)\(glyphs.separator)\(colorMode.label)",
+        return StatusLine(left: parts.joined(separator: glyphs.separator), right: right,
                           style: palette.statusBar, leftStyle: leftStyle)
     }
 }

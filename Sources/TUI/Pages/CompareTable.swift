@@ -101,6 +101,7 @@ struct CompareTable {
         }
         for (line, index) in window.range.enumerated() {
             let y = area.y + 1 + line, run = rows[index].run
+            buffer.mark(Rect(x: area.x, y: y, width: area.width, height: 1), as: .row(index))
             let after = buffer.write(index == selected ? glyphs.selectionMarker : " ", x: area.x, y: y,
                                      style: palette.highlight, clip: area)
             let labelX = buffer.write(glyphs.legendMark + " ", x: after, y: y, style: palette.run(run.id), clip: area)

@@ -48,6 +48,7 @@ struct LayerHeatmap {
         }
         for (line, row) in rows.range.enumerated() {
             let y = area.y + 1 + line
+            buffer.mark(Rect(x: area.x, y: y, width: area.width, height: 1), as: .row(row))
             let selected = row == grid.selectedRow
             let label = glyphs.rowLabel(names[row], selected: selected, width: labelWidth)
             buffer.write(label, x: area.x, y: y, style: selected ? palette.highlight : palette.text, clip: area)

@@ -74,6 +74,7 @@ struct PropagationColumns {
                          layout: layout, into: &buffer, area: area)
         }
         for (line, index) in rows.range.enumerated() {
+            buffer.mark(Rect(x: area.x, y: area.y + 2 + line, width: area.width, height: 1), as: .row(index))
             buffer.write(glyphs.rowLabel(names[index], selected: index == selected, width: layout.name), x: area.x,
                          y: area.y + 2 + line, style: index == selected ? palette.highlight : palette.text, clip: area)
         }

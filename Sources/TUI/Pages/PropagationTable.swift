@@ -55,6 +55,7 @@ struct PropagationTable {
         let headerY = area.y + legend.rowCount(width: area.width)
         renderHeader(scale: scale, columns: columns, into: &buffer, y: headerY, area: area)
         for (line, index) in rows.range.enumerated() {
+            buffer.mark(Rect(x: area.x, y: headerY + 1 + line, width: area.width, height: 1), as: .row(index))
             renderRow(index, name: names[index], scale: scale, columns: columns, into: &buffer,
                       y: headerY + 1 + line, area: area)
         }

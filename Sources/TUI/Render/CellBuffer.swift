@@ -6,6 +6,8 @@ public struct CellBuffer: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Clickable regions the widgets marked while drawing (see `mark(_:as:)`).
+    public internal(set) var hitRegions: [HitRegion] = []
 
     public init(width: Int, height: Int, filling cell: Cell = .blank) {
         self.width = max(0, width)

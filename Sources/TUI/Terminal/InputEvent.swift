@@ -28,9 +28,9 @@ public enum Key: Hashable, Sendable {
         case .home: return "Home"
         case .end: return "End"
         case .tab: return "Tab"
-        case .backTab: return "Shift-Tab"
+        case .backTab: return "S-Tab"
         case .enter: return "Enter"
-        case .backspace: return "Backspace"
+        case .backspace: return "Bksp"
         case .code(let code): return "key \(code)"
         }
     }

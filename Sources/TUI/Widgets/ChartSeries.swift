@@ -37,23 +37,38 @@ struct ChartRanges: Equatable {
 
     /// The ranges covering every drawable point, or nil when there is none.
     ///
-    /// y gets 10% of its span as padding on each side (10% of the value when the span is
-    /// zero), never below 0 for non-negative data on a linear axis, since a loss axis that
-    /// dips below zero wastes rows on impossible values.
-    init?(series: [ChartSeries], logY: Bool) {
+    /// `xWindow` narrows x to a part of the data's range (fractions of it), and y then covers
+    /// the points inside that part (all points when none is inside). y gets 10% of its span
+    /// as padding on each side (10% of the value when the span is zero), never below 0 for
+    /// non-negative data on a linear axis, since a loss axis that dips below zero wastes rows
+    /// on impossible values.
+    init?(series: [ChartSeries], logY: Bool, xWindow: ClosedRange<Double> = 0...1) {
         var xLow = Double.infinity, xHigh = -Double.infinity
-        var yLow = Double.infinity, yHigh = -Double.infinity
-        for point in series.lazy.flatMap(\.points) {
-            guard point.x.isFinite, let y = DotProjection.plotted(point.y, logY: logY) else { continue }
+        for point in series.lazy.flatMap(\.points)
+        where point.x.isFinite && DotProjection.plotted(point.y, logY: logY) != nil {
             xLow = min(xLow, point.x); xHigh = max(xHigh, point.x)
-            yLow = min(yLow, y); yHigh = max(yHigh, y)
         }
-        guard xLow <= xHigh, yLow <= yHigh else { return nil }
+        guard xLow <= xHigh else { return nil }
+        let fullSpan = xHigh - xLow
+        let visible = (xLow + fullSpan * xWindow.lowerBound)...(xLow + fullSpan * xWindow.upperBound)
+        guard let (yLow, yHigh) = Self.yExtent(series, logY: logY, xRange: visible)
+            ?? Self.yExtent(series, logY: logY, xRange: xLow...xHigh) else { return nil }
         let span = yHigh - yLow
         let pad = span > 0 ? span * 0.1 : max(abs(yHigh) * 0.1, 1e-6)
         var lower = yLow - pad
         if !logY, yLow >= 0 { lower = max(lower, 0) }
         y = lower...(yHigh + pad)
-        x = xLow < xHigh ? xLow...xHigh : (xLow - 1)...(xHigh + 1)
+        x = visible.lowerBound < visible.upperBound ? visible : (xLow - 1)...(xHigh + 1)
+    }
+
+    /// The lowest and highest plotted y of the points whose x is in `xRange`.
+    private static func yExtent(_ series: [ChartSeries], logY: Bool,
+                                xRange: ClosedRange<Double>) -> (Double, Double)? {
+        var low = Double.infinity, high = -Double.infinity
+        for point in series.lazy.flatMap(\.points) where xRange.contains(point.x) {
+            guard let y = DotProjection.plotted(point.y, logY: logY) else { continue }
+            low = min(low, y); high = max(high, y)
+        }
+        return low <= high ? (low, high) : nil
     }
 }

@@ -1,5 +1,5 @@
-/// The one-line key reminder at the bottom: "p pause/resume  ? help  q quit", generated from
-/// the key table so it always matches what the keys do.
+/// The one-line key reminder at the bottom ("? help  q quit  Space pause"), generated from the
+/// key table so it always matches what the keys do; each binding's short hint when it has one.
 public struct KeyHelpBar: Widget {
     public var bindings: [KeyBinding]
     public var keyStyle: Style
@@ -18,10 +18,11 @@ public struct KeyHelpBar: Widget {
         var x = area.x + 1
         for binding in bindings where binding.inHelpBar {
             // Whole entries only: half a hint ("q qu") reads as a different key.
-            let width = binding.keyLabel.count + 1 + binding.description.count
+            let text = binding.hint ?? binding.description
+            let width = binding.keyLabel.count + 1 + text.count
             guard x + width <= area.maxX else { break }
             x = buffer.write(binding.keyLabel, x: x, y: area.y, style: keyStyle, clip: line)
-            x = buffer.write(" " + binding.description, x: x, y: area.y, style: textStyle, clip: line) + 2
+            x = buffer.write(" " + text, x: x, y: area.y, style: textStyle, clip: line) + 2
         }
     }
 }

@@ -14,9 +14,18 @@ public struct LineChart: Widget {
     public var labelStyle: Style
     /// Shown instead of the plot while no series has a drawable point.
     public var emptyMessage: String
+    /// The part of the data's x range on screen, as fractions of it (zoom and pan); y fits
+    /// the points inside it.
+    public var xWindow: ClosedRange<Double>
+    /// How the first and last x values are written under the axis.
+    public var xTick: @Sendable (Double) -> String
+    /// The legend's entries, when they should differ from the curves drawn (nil: one per series).
+    public var legend: [ChartSeries]?
 
     public init(series: [ChartSeries], xLabel: String, logY: Bool = false, glyphs: GlyphSet,
-                axisStyle: Style, labelStyle: Style, emptyMessage: String = "waiting for data") {
+                axisStyle: Style, labelStyle: Style, emptyMessage: String = "waiting for data",
+                xWindow: ClosedRange<Double> = 0...1, xTick: @escaping @Sendable (Double) -> String = Format.step,
+                legend: [ChartSeries]? = nil) {
         self.series = series
         self.xLabel = xLabel
         self.logY = logY
@@ -24,16 +33,19 @@ public struct LineChart: Widget {
         self.axisStyle = axisStyle
         self.labelStyle = labelStyle
         self.emptyMessage = emptyMessage
+        self.xWindow = xWindow
+        self.xTick = xTick
+        self.legend = legend
     }
 
     public func render(into buffer: inout CellBuffer, area: Rect) {
         guard !area.isEmpty else { return }
-        let legend = ChartLegend(series: series, glyphs: glyphs, labelStyle: labelStyle)
+        let legend = ChartLegend(series: self.legend ?? series, glyphs: glyphs, labelStyle: labelStyle)
         let legendRows = legend.rows(width: area.width, maxRows: area.height / 4)
         let (legendArea, chartArea) = area.splitTop(legendRows.count)
         legend.render(legendRows, into: &buffer, area: legendArea)
 
-        guard let ranges = ChartRanges(series: series, logY: logY) else {
+        guard let ranges = ChartRanges(series: series, logY: logY, xWindow: xWindow) else {
             let message = Format.truncate(emptyMessage, to: chartArea.width, ascii: glyphs == .ascii)
             let spot = chartArea.centered(width: message.count, height: 1)
             buffer.write(message, x: spot.x, y: spot.y, style: labelStyle, clip: chartArea)
@@ -63,7 +75,7 @@ public struct LineChart: Widget {
         for x in plot.x..<plot.maxX { buffer.set(x: x, y: plot.maxY, Cell(border.horizontal, style: axisStyle)) }
 
         let labelRow = plot.maxY + 1
-        let first = Format.step(ranges.x.lowerBound), last = Format.step(ranges.x.upperBound)
+        let first = xTick(ranges.x.lowerBound), last = xTick(ranges.x.upperBound)
         let clip = Rect(x: plot.x, y: labelRow, width: plot.width, height: 1)
         buffer.write(first, x: plot.x, y: labelRow, style: labelStyle, clip: clip)
         let lastX = max(plot.x + first.count + 1, plot.maxX - last.count)
