@@ -15,8 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Optimizer to time, or `all`.")
     var optimizer = "adamw"
 
-
-
+    @OptionGroup var qat: QATOptions
     @OptionGroup var shape: BatchOptions
 
     @Option(help: "Threads (data-parallel shards of the batch; default: every core).")
@@ -38,19 +37,20 @@ struct BenchCommand: ParsableCommand {
             throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
         }
         let optimizers = optimizer == "all" ? OptimizerFactory.names : [optimizer]
+        let qat = try self.qat.config()
         for name in optimizers { _ = try OptimizerFactory.make(name, layout: ParameterLayout(config: sizes[0]), hyper: Hyper()) }
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
         let peak = Benchmark.sgemmPeak(threads: threads)
         if !json {
             Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s on \(threads) threads; "
-                  + "batch \(shape.batch)×\(shape.seq); opt ms is the mean over steps, refreshes included")
+                  + "batch \(shape.batch)×\(shape.seq)\(qat.map { ", QAT \($0.label)" } ?? ""); opt ms is the mean over steps, refreshes included")
             Output.line("model  optimizer params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
         }
         for size in sizes {
             for name in optimizers {
                 let result = try Benchmark.run(model: size, optimizer: name, batch: shape.batch, seq: shape.seq, threads: threads,
-                                               minSeconds: seconds)
+                                               qat: qat, minSeconds: seconds)
                 Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
             }
         }
@@ -75,6 +75,7 @@ struct BenchCommand: ParsableCommand {
         JSONLine.encode([
             ("model", .string(r.model.name)), ("optimizer", .string(r.optimizer)), ("params", .int(r.model.parameterCount)),
             ("batch", .int(r.batch)), ("seq", .int(r.seq)), ("threads", .int(r.threads)),
+            ("qat", r.qat.map { .string($0.label) } ?? .null),
             ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
             ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
             ("optimizer_ms", .double(r.optimizerMs)), ("optimizer_mean_ms", .double(r.optimizerMeanMs)),

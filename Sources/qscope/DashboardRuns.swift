@@ -44,12 +44,13 @@ final class DashboardRuns {
     }
 
     /// The configuration of a run the form asks for: the command line's flags with the form's
-    /// optimizer, size and rate. QAT is refused here (the one place to change once TrainConfig
-    /// has a QAT setting).
+    /// optimizer, size, rate and QAT setting (the form's bits go to weights and inputs alike).
     private func config(for request: RunRequest) throws -> TrainConfig {
-        guard request.qat == nil else { throw QScopeError.badInput("QAT not available in this build") }
-        return try options.config(optimizer: request.optimizer, model: request.model,
-                                  learningRate: request.learningRate, defaultSteps: defaultSteps)
+        var config = try options.config(optimizer: request.optimizer, model: request.model,
+                                        learningRate: request.learningRate, defaultSteps: defaultSteps)
+        config.qat = try request.qat.map { try QATConfig(method: $0, weightBits: request.bits) }
+        try config.validate()
+        return config
     }
 
     /// Starts `config` from scratch as the next run id, saving to a file named after it.

@@ -76,7 +76,8 @@ struct PredictCommand: ParsableCommand {
     /// `optimizer/model@step` from the checkpoint's own metadata.
     static func name(file: Safetensors.File, path: String) throws -> String {
         let config = try Checkpoint.config(of: file, path: path)
-        return "\(config.optimizer)/\(config.model.name)@\(file.metadata["qscope.step"] ?? "?")"
+        let qat = config.qat.map { " \($0.label)" } ?? ""
+        return "\(config.optimizer)/\(config.model.name)@\(file.metadata["qscope.step"] ?? "?")\(qat)"
     }
 
     static func value(_ x: Double?) -> JSONLine.JSONValue { x.map { .double($0) } ?? .null }

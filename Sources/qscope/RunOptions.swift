@@ -17,10 +17,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default: the optimizer's tuned rate, see README).")
     var lr: Float?
 
-
-
-
-
+    @OptionGroup var qat: QATOptions
     @OptionGroup var shape: BatchOptions
     @OptionGroup var data: DataOptions
 
@@ -71,6 +68,9 @@ struct RunOptions: ParsableArguments {
             checkpoint = file
             // A resumed run keeps its own configuration, except for a longer horizon.
             config.steps = max(config.steps, steps ?? 0)
+            if qat.isSet, try qat.config() != config.qat {
+                throw QScopeError.badInput("\(resume) was trained with QAT \(config.qat?.label ?? "off"); a resumed run keeps it")
+            }
             configs = [config]
         } else {
             let chosen = optimizer ?? defaultOptimizer
@@ -105,6 +105,7 @@ struct RunOptions: ParsableArguments {
         base.seed = data.seed
         base.schedule = schedule
         base.steps = steps ?? defaultSteps
+        base.qat = try qat.config()
         if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
         for item in hyper {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
         if !json {
             for c in runs.configs {
                 Output.line("training \(c.optimizer)/\(c.model.name) (\(Format.count(Double(c.model.parameterCount))) "
-                            + "parameters, lr \(c.learningRate)) on \(runs.corpus.name): \(c.steps) steps of \(c.batch)×\(c.seq) tokens")
+                            + "parameters, lr \(c.learningRate)\(c.qat.map { ", QAT \($0.label)" } ?? "")) on \(runs.corpus.name): \(c.steps) steps of \(c.batch)×\(c.seq) tokens")
             }
         }
         // Beside each checkpoint, a metrics log that `qscope watch` can follow while this trains.

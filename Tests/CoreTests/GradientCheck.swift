@@ -40,6 +40,19 @@ enum GradientCheck {
               + "rel \(String(format: "%.2e", relativeError(analytic, numeric)))")
     }
 
+    /// Weights of std 0.3 (larger than the training init, so attention is not uniform and every
+    /// path matters), the study's vector init, and random tokens and targets.
+    static func randomize(_ model: Transformer, rng: inout RNG) {
+        model.initialize(rng: &rng)
+        for p in model.layout.parameters where p.role != .vector {
+            for i in 0..<p.count { model.parameters[p.offset + i] = 0.3 * Float(rng.nextGaussian()) }
+        }
+        for i in 0..<model.tokens.count {
+            model.tokens[i] = Int32(rng.nextInt(below: 256))
+            model.targets[i] = Int32(rng.nextInt(below: 256))
+        }
+    }
+
     static func randomTensor(_ shape: [Int], std: Float, rng: inout RNG, mean: Float = 0) -> Tensor {
         let t = Tensor(shape: shape)
         rng.fillGaussian(t.buffer, mean: mean, std: std)

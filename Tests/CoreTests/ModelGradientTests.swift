@@ -64,15 +64,7 @@ struct ModelGradientTests {
         let config = ModelConfig(name: "fd", width: 24, layers: 2, heads: 6, kvHeads: 2)
         let model = try Transformer(config: config, batch: 2, seq: 8)
         var rng = RNG(seed: 7)
-        model.initialize(rng: &rng)
-        // Larger weights than the training init, so attention is not uniform and every path matters.
-        for p in model.layout.parameters where p.role != .vector {
-            for i in 0..<p.count { model.parameters[p.offset + i] = 0.3 * Float(rng.nextGaussian()) }
-        }
-        for i in 0..<model.tokens.count {
-            model.tokens[i] = Int32(rng.nextInt(below: 256))
-            model.targets[i] = Int32(rng.nextInt(below: 256))
-        }
+        GradientCheck.randomize(model, rng: &rng)
         model.forward()
         model.backward()
         for p in model.layout.parameters {

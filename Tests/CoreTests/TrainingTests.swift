@@ -77,11 +77,14 @@ struct TrainingTests {
         #expect(head + tail == straight)
     }
 
-    @Test func shardedGradientsMatchOneShard() throws {
-        let config = ModelConfig(name: "dp", width: 24, layers: 2, heads: 6, kvHeads: 2)
+    /// One step of the same batch of 5 rows on one shard and on three (with `qat`, if given):
+    /// the losses and gradients must agree to fp32 rounding.
+    static func expectShardsAgree(_ config: ModelConfig, qat: QATPlan? = nil, seed: UInt64) throws {
         let one = try DataParallelModel(config: config, batch: 5, seq: 8, shardCount: 1)
         let three = try DataParallelModel(config: config, batch: 5, seq: 8, shardCount: 3)
-        var rng = RNG(seed: 11)
+        try one.setQAT(qat)
+        try three.setQAT(qat)
+        var rng = RNG(seed: seed)
         one.initialize(rng: &rng)
         three.parameters.copy(from: one.parameters)
         for i in 0..<one.tokens.count {
@@ -92,8 +95,12 @@ struct TrainingTests {
         one.backward(); three.backward()
         #expect(abs(l1 - l3) < 1e-6)
         let a = one.gradients.array.map(Double.init), b = three.gradients.array.map(Double.init)
-        GradientCheck.report("1 vs 3 shards", analytic: b, numeric: a)
+        GradientCheck.report("1 vs 3 shards\(qat == nil ? "" : ", QAT")", analytic: b, numeric: a)
         #expect(GradientCheck.relativeError(a, b) < 1e-5)
+    }
+
+    @Test func shardedGradientsMatchOneShard() throws {
+        try Self.expectShardsAgree(ModelConfig(name: "dp", width: 24, layers: 2, heads: 6, kvHeads: 2), seed: 11)
     }
 
     @Test func divergenceStopsTheRunWithFiniteWeights() throws {

@@ -18,6 +18,13 @@ struct CLIEndToEndTests {
         return path
     }
 
+    /// The last line of a `--json` run: its final record.
+    static func lastRecord(_ result: QScopeBinary.Result) throws -> [String: Any] {
+        try #require(result.stdout.split(separator: "\n").last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+    }
+
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func badInputIsOneLineAndExitTwo() throws {
         let dir = try Self.scratch()
@@ -40,6 +47,9 @@ struct CLIEndToEndTests {
             (["train", "--corpus", empty, "--save", save], "empty"),
             (["train", "--corpus", small, "--save", save], "too small"),
             (["train", "--resume", small], "safetensors"),
+            (["train", "--qat", "lsq"], "unknown QAT method 'lsq'"),
+            (["train", "--bits", "4"], "need --qat"),
+            (["train", "--qat", "quest", "--act-bits", "9"], "--act-bits must be 2 to 8"),
             (["bench", "--model", "nope"], "unknown model size"),
         ]
         for (arguments, expected) in cases {
@@ -82,10 +92,34 @@ struct CLIEndToEndTests {
         // Resuming continues from the saved step.
         let resumed = try QScopeBinary.run(["train", "--resume", save, "--steps", "40", "--corpus", corpus, "--json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let resumedFinal = try #require(resumed.stdout.split(separator: "\n").last.flatMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        })
+        let resumedFinal = try Self.lastRecord(resumed)
         #expect(resumedFinal["step"] as? Int == 40)
+    }
+
+    /// QAT from the command line: the final record names it, the checkpoint keeps it, and a
+    /// resumed run continues with it (asking for another setting is bad input).
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func qatTrainsSavesAndResumes() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try Self.corpus(in: dir)
+        let save = dir.appendingPathComponent("qat.safetensors").path
+        let result = try QScopeBinary.run(["train", "--model", "tiny", "--steps", "20", "--qat", "quest", "--act-bits", "8",
+                                           "--corpus", corpus, "--save", save, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let first = try Self.lastRecord(result)
+        #expect(first["qat"] as? String == "quest")
+        #expect(first["bits"] as? Int == 4 && first["act_bits"] as? Int == 8)
+        #expect((first["val_loss"] as? Double ?? .infinity) < Foundation.log(256.0) - 0.5)
+        let changed = try QScopeBinary.run(["train", "--resume", save, "--qat", "ste", "--corpus", corpus])
+        #expect(changed.status == 2 && changed.stderr.contains("keeps it"), "\(changed.stderr)")
+        let resumed = try QScopeBinary.run(["train", "--resume", save, "--steps", "30", "--corpus", corpus, "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let last = try Self.lastRecord(resumed)
+        #expect(last["step"] as? Int == 30)
+        #expect(last["qat"] as? String == "quest" && last["act_bits"] as? Int == 8)
+        let plain = try Self.lastRecord(QScopeBinary.run(["train", "--model", "tiny", "--steps", "2", "--corpus", corpus, "--json"]))
+        #expect(plain["qat"] is NSNull && plain["bits"] is NSNull)
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))

@@ -58,6 +58,8 @@ final class Activations {
     let dScores: Tensor      // (T, T)
     let dUp: Tensor          // (N, F)
     let dAct: Tensor         // (N, F)
+    /// QAT's fake-quantized inputs and masks; nil in full precision.
+    var qat: QATActivations?
 
     init(config c: ModelConfig, batch: Int, seq: Int) {
         let n = batch * seq
@@ -86,6 +88,62 @@ final class Activations {
         } ?? 0
         let shared = [residualOut, normed, normRstd, logits, losses, dResidual, dBranch, dAttnOut,
                       dq, dk, dv, dScores, dUp, dAct].reduce(0) { $0 + $1.count }
-        return (perBlock * blocks.count + shared) * MemoryLayout<Float>.stride
+        return (perBlock * blocks.count + shared) * MemoryLayout<Float>.stride + (qat?.byteCount ?? 0)
+    }
+}
+
+/// One fake-quantized linear input, kept from forward for backward.
+final class QuantizedInput {
+    let values: Tensor       // (N, I) the input the matmul multiplied
+    let mask: Tensor?        // (N, I) the quantizer's mask, if it keeps one
+
+    init(rows: Int, cols: Int, mask: Bool) {
+        values = Tensor(shape: [rows, cols])
+        self.mask = mask ? Tensor(shape: [rows, cols]) : nil
+    }
+
+    var count: Int { values.count + (mask?.count ?? 0) }
+}
+
+/// The buffers QAT adds to a model's activations, allocated once when QAT is set.
+final class QATActivations {
+    /// One block's quantized linear inputs: q, k and v share one (they read the same x).
+    final class Block {
+        let attn: QuantizedInput   // (N, C) input of q, k, v
+        let o: QuantizedInput      // (N, H·D)
+        let up: QuantizedInput     // (N, C)
+        let down: QuantizedInput   // (N, F)
+
+        init(_ c: ModelConfig, n: Int, masks: Bool) {
+            attn = QuantizedInput(rows: n, cols: c.width, mask: masks)
+            o = QuantizedInput(rows: n, cols: c.heads * c.headDim, mask: masks)
+            up = QuantizedInput(rows: n, cols: c.width, mask: masks)
+            down = QuantizedInput(rows: n, cols: c.mlpWidth, mask: masks)
+        }
+
+        subscript(kind: LinearKind) -> QuantizedInput {
+            switch kind {
+            case .q, .k, .v: return attn
+            case .o: return o
+            case .up: return up
+            case .down: return down
+            }
+        }
+    }
+
+    let blocks: [Block]
+    /// (N, C) gradient of a quantized input that feeds the residual stream (q/k/v's, up's),
+    /// before the quantizer's backward maps it and it is added to the stream's gradient.
+    let dInput: Tensor
+
+    init(config c: ModelConfig, batch: Int, seq: Int, masks: Bool) {
+        let n = batch * seq
+        blocks = (0..<c.layers).map { _ in Block(c, n: n, masks: masks) }
+        dInput = Tensor(shape: [n, c.width])
+    }
+
+    var byteCount: Int {
+        (blocks.reduce(dInput.count) { $0 + $1.attn.count + $1.o.count + $1.up.count + $1.down.count })
+            * MemoryLayout<Float>.stride
     }
 }

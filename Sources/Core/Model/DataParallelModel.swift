@@ -21,6 +21,8 @@ public final class DataParallelModel {
     private let rowStart: [Int]
     /// Each shard's share of the batch's rows: its weight in the mean loss and gradient.
     private let shardWeights: [Float]
+    /// QAT's fake-quantized weights, shared by the shards and refreshed by `forward()`.
+    private var qatWeights: QATWeights?
 
     /// `shardCount` is capped at the batch size; 1 runs everything on the calling thread.
     public init(config: ModelConfig, batch: Int, seq: Int, shardCount: Int) throws {
@@ -59,9 +61,20 @@ public final class DataParallelModel {
 
     public func initialize(rng: inout RNG) { shards[0].initialize(rng: &rng) }
 
+    /// Trains with `plan` (see `Transformer.setQAT`); nil: full precision.
+    public func setQAT(_ plan: QATPlan?) throws {
+        qatWeights = try plan.map { try QATWeights(plan: $0, config: config) }
+        for shard in shards { shard.setQAT(qatWeights, refreshes: false) }
+    }
+
     /// Mean loss over the whole batch.
     @discardableResult
     public func forward() -> Double {
+        if let qatWeights {
+            // Once per step for all shards, each quantizing a share of the weights.
+            let parts = shards.count
+            parallel { r in qatWeights.refresh(from: self.parameters, part: r, of: parts) }
+        }
         var losses = [Double](repeating: 0, count: shards.count)
         losses.withUnsafeMutableBufferPointer { out in
             parallel { r in
@@ -111,8 +124,8 @@ public final class DataParallelModel {
 /// A shard loop body handed to `concurrentPerform`.
 ///
 /// Safe to share: iteration r touches only shard r's own buffers and token rows, reads the shared
-/// parameters (which nothing writes during forward or backward), and the gradient reduction
-/// writes disjoint ranges; `concurrentPerform` returns only after every iteration has finished,
+/// parameters and QAT weights (which nothing writes during forward or backward), and the QAT
+/// weight refresh and the gradient reduction write disjoint ranges; `concurrentPerform` returns only after every iteration has finished,
 /// so nothing outlives the call.
 private struct ShardWork: @unchecked Sendable {
     let body: (Int) -> Void

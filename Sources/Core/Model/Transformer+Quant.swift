@@ -22,15 +22,17 @@ final class QuantizedForward {
 extension Transformer {
     /// Runs later forward passes with `plan` (nil: full precision). The weights are quantized
     /// now, from their current values; set the plan again after they change. Evaluation only:
-    /// `backward` ignores the plan.
+    /// `backward` ignores the plan. Not for a QAT model, which already quantizes in `forward`.
     public func setQuantPlan(_ plan: QuantPlan?) {
+        precondition(qat == nil, "a quant plan on a QAT model")
         quantizedForward = plan.flatMap { $0.isEmpty ? nil : QuantizedForward(plan: $0, model: self) }
     }
 
-    /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy. The
-    /// tap, if any, sees the full-precision input first.
+    /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy (QAT's
+    /// or the plan's). The tap, if any, sees the full-precision input first.
     func linearInput(_ id: LinearID, _ x: UnsafePointer<Float>, width: Int) -> UnsafePointer<Float> {
         inputTap?(id, x, batch * seq, width)
+        if qat != nil { return qatInput(id, x, width: width) }
         guard let q = quantizedForward, let quantizer = q.plan.inputs[id] else { return x }
         let rows = batch * seq
         quantizer.apply(x, into: q.input.data, rows: rows, cols: width)

@@ -17,9 +17,11 @@ public final class Transformer {
     /// Next-token targets (B, T).
     public let targets: UnsafeMutableBufferPointer<Int32>
 
-    private let acts: Activations
+    let acts: Activations
     /// Set by `setQuantPlan`: quantized weights and input scratch for evaluation.
     var quantizedForward: QuantizedForward?
+    /// Set by `setQAT`: the fake-quantized weights training multiplies by.
+    var qat: QATState?
     /// Sees every linear layer's input (N rows of its in-features) during `forward`, before any
     /// quantization: the activation tap the analysis builds on.
     public var inputTap: ((LinearID, UnsafePointer<Float>, Int, Int) -> Void)?
@@ -103,7 +105,9 @@ public final class Transformer {
     /// Afterwards the logits buffer holds probabilities, ready for `backward()`.
     @discardableResult
     public func forward() -> Double {
-        let c = config, n = batch * seq, w = quantizedForward?.weights.data ?? parameters.data
+        if let qat, qat.refreshes { qat.weights.refresh(from: parameters) }
+        let c = config, n = batch * seq
+        let w = qat?.weights.values.data ?? quantizedForward?.weights.data ?? parameters.data
         let qw = c.heads * c.headDim
         let firstInput = acts.blocks.first?.input ?? acts.residualOut
         Embedding.forward(out: firstInput.data, tokens: tokens.baseAddress!, wte: w + wteOffset,
@@ -151,9 +155,17 @@ public final class Transformer {
     }
 
     /// Fills `gradients` with ∂(mean loss)/∂parameters for the last `forward()`.
+    ///
+    /// Under QAT each block linear's backward pairs its output gradient with the fake-quantized
+    /// weight and input the forward pass multiplied, then maps both gradients through the
+    /// quantizer's backward (STE, or trust mask and Hᵀ).
     public func backward() {
-        let c = config, n = batch * seq, w = parameters.data, g = gradients.data
+        let c = config, n = batch * seq, g = gradients.data
+        let w = qat?.weights.values.data ?? parameters.data
         let qw = c.heads * c.headDim
+        // QAT computes the gradient of a quantized input that feeds the residual stream apart from
+        // the stream's gradient, which it joins after the quantizer's backward.
+        let dQuantized = acts.qat?.dInput.data
         gradients.zero()
         CrossEntropy.backward(probs: acts.logits.data, targets: targets.baseAddress!, n: n, v: c.vocab)
         let dRes = acts.dResidual.data, dBranch = acts.dBranch.data
@@ -166,24 +178,32 @@ public final class Transformer {
                          gain: w + normGainOffset, rstd: acts.normRstd.data, n: n, c: c.width)
         for l in stride(from: acts.blocks.count - 1, through: 0, by: -1) {
             let blk = acts.blocks[l], o = blockOffsets[l]
+            func id(_ kind: LinearKind) -> LinearID { LinearID(layer: l, kind: kind) }
             // MLP sub-layer: out = mid + RMSNorm(down); dRes already carries the pass-through.
             acts.dBranch.zero()
             RMSNorm.backward(dinp: dBranch, dgain: g + o.mlpGain, dout: dRes, inp: blk.down.data,
                              gain: w + o.mlpGain, rstd: blk.mlpRstd.data, n: n, c: c.width)
-            Linear.backward(dinp: acts.dAct.data, dweight: g + o.down, dout: dBranch, inp: blk.act.data,
-                            weight: w + o.down, n: n, inFeatures: c.mlpWidth, outFeatures: c.width)
+            Linear.backward(dinp: acts.dAct.data, dweight: g + o.down, dout: dBranch,
+                            inp: savedInput(id(.down), blk.act.data), weight: w + o.down, n: n,
+                            inFeatures: c.mlpWidth, outFeatures: c.width)
+            qatWeightBackward(id(.down), g + o.down, offset: o.down, rows: c.width, cols: c.mlpWidth)
+            qatInputBackward(id(.down), acts.dAct.data, width: c.mlpWidth)
             ReLUSquared.backward(dinp: acts.dUp.data, dout: acts.dAct.data, inp: blk.up.data,
                                  count: n * c.mlpWidth)
-            Linear.backward(dinp: dRes, dweight: g + o.up, dout: acts.dUp.data, inp: blk.mid.data,
-                            weight: w + o.up, n: n, inFeatures: c.width, outFeatures: c.mlpWidth,
-                            accumulateInput: true)
+            Linear.backward(dinp: dQuantized ?? dRes, dweight: g + o.up, dout: acts.dUp.data,
+                            inp: savedInput(id(.up), blk.mid.data), weight: w + o.up, n: n, inFeatures: c.width,
+                            outFeatures: c.mlpWidth, accumulateInput: dQuantized == nil)
+            qatWeightBackward(id(.up), g + o.up, offset: o.up, rows: c.mlpWidth, cols: c.width)
+            if let dQuantized { qatInputBackward(id(.up), dQuantized, width: c.width, accumulate: dRes) }
             // Attention sub-layer: mid = x + RMSNorm(attnProj).
             acts.dBranch.zero()
             RMSNorm.backward(dinp: dBranch, dgain: g + o.attnGain, dout: dRes, inp: blk.attnProj.data,
                              gain: w + o.attnGain, rstd: blk.attnRstd.data, n: n, c: c.width)
             Linear.backward(dinp: acts.dAttnOut.data, dweight: g + o.o, dout: dBranch,
-                            inp: blk.attnOut.data, weight: w + o.o, n: n, inFeatures: qw,
+                            inp: savedInput(id(.o), blk.attnOut.data), weight: w + o.o, n: n, inFeatures: qw,
                             outFeatures: c.width)
+            qatWeightBackward(id(.o), g + o.o, offset: o.o, rows: c.width, cols: qw)
+            qatInputBackward(id(.o), acts.dAttnOut.data, width: qw)
             Attention.backward(dq: acts.dq.data, dk: acts.dk.data, dv: acts.dv.data,
                                dscale: g + o.qkScale, dout: acts.dAttnOut.data, probs: blk.probs.data,
                                q: blk.q.data, k: blk.k.data, v: blk.v.data, scale: w + o.qkScale,
@@ -194,13 +214,18 @@ public final class Transformer {
                                           vectors: n * c.kvHeads, dim: c.headDim)
             rope.apply(acts.dq.data, batch: batch, heads: c.heads, inverse: true)
             rope.apply(acts.dk.data, batch: batch, heads: c.kvHeads, inverse: true)
-            let x = blk.input.data
-            Linear.backward(dinp: dRes, dweight: g + o.q, dout: acts.dq.data, inp: x, weight: w + o.q,
-                            n: n, inFeatures: c.width, outFeatures: qw, accumulateInput: true)
-            Linear.backward(dinp: dRes, dweight: g + o.k, dout: acts.dk.data, inp: x, weight: w + o.k,
+            // q, k and v share one input, so their input gradients sum before its quantizer's backward.
+            let x = savedInput(id(.q), blk.input.data), dx = dQuantized ?? dRes
+            Linear.backward(dinp: dx, dweight: g + o.q, dout: acts.dq.data, inp: x, weight: w + o.q,
+                            n: n, inFeatures: c.width, outFeatures: qw, accumulateInput: dQuantized == nil)
+            Linear.backward(dinp: dx, dweight: g + o.k, dout: acts.dk.data, inp: x, weight: w + o.k,
                             n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true)
-            Linear.backward(dinp: dRes, dweight: g + o.v, dout: acts.dv.data, inp: x, weight: w + o.v,
+            Linear.backward(dinp: dx, dweight: g + o.v, dout: acts.dv.data, inp: x, weight: w + o.v,
                             n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true)
+            qatWeightBackward(id(.q), g + o.q, offset: o.q, rows: qw, cols: c.width)
+            qatWeightBackward(id(.k), g + o.k, offset: o.k, rows: c.kvWidth, cols: c.width)
+            qatWeightBackward(id(.v), g + o.v, offset: o.v, rows: c.kvWidth, cols: c.width)
+            if let dQuantized { qatInputBackward(id(.q), dQuantized, width: c.width, accumulate: dRes) }
         }
         Embedding.backward(dwte: g + wteOffset, dout: dRes, tokens: tokens.baseAddress!, n: n, c: c.width)
     }

@@ -58,11 +58,16 @@ public struct QuEST: Sendable, Equatable {
 
     /// The transform used for a matrix `cols` wide; throws if the fixed block does not divide it.
     public func hadamard(cols: Int) throws -> BlockHadamard {
-        let block = hadamardBlock ?? BlockHadamard.largestBlock(dividing: cols)
+        let block = hadamardBlock ?? BlockHadamard.largestBlock(dividing: max(cols, 1))
         guard cols > 0, cols % block == 0 else {
             throw QScopeError.badInput("width \(cols) is not a multiple of the Hadamard block \(block)")
         }
-        return try BlockHadamard(block: block, bf16Entries: bf16Hadamard)
+        return transform(cols: cols)
+    }
+
+    /// The transform for a width `hadamard(cols:)` accepts (init checked the block is a power of two).
+    func transform(cols: Int) -> BlockHadamard {
+        BlockHadamard(powerOfTwo: hadamardBlock ?? BlockHadamard.largestBlock(dividing: cols), bf16Entries: bf16Hadamard)
     }
 
     /// y (rows, cols) = QuEST(x) in `domain`; mask (rows, cols) ← 1 where trusted, 0 elsewhere.
@@ -71,7 +76,12 @@ public struct QuEST: Sendable, Equatable {
     /// `backward` needs it with the same domain.
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                         mask: UnsafeMutablePointer<Float>, rows: Int, cols: Int, domain: QuESTDomain) throws {
-        let h = try hadamard(cols: cols)
+        forward(x, into: y, mask: mask, rows: rows, cols: cols, domain: domain, h: try hadamard(cols: cols))
+    }
+
+    /// `forward` with the transform already resolved for `cols`.
+    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+                 rows: Int, cols: Int, domain: QuESTDomain, h: BlockHadamard) {
         h.apply(x, into: y, rows: rows, cols: cols)
         let levels = Float((1 << bits) - 1)
         for r in 0..<rows {
@@ -101,7 +111,12 @@ public struct QuEST: Sendable, Equatable {
     /// H is symmetric, so Hᵀ is the same transform. dx may be dy.
     public func backward(_ dy: UnsafePointer<Float>, mask: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                          rows: Int, cols: Int, domain: QuESTDomain) throws {
-        let h = try hadamard(cols: cols)
+        backward(dy, mask: mask, into: dx, rows: rows, cols: cols, domain: domain, h: try hadamard(cols: cols))
+    }
+
+    /// `backward` with the transform already resolved for `cols`.
+    func backward(_ dy: UnsafePointer<Float>, mask: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                  rows: Int, cols: Int, domain: QuESTDomain, h: BlockHadamard) {
         if domain == .original {
             h.apply(dy, into: dx, rows: rows, cols: cols)
         } else if UnsafePointer(dx) != dy {

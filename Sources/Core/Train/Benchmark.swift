@@ -6,6 +6,8 @@ public enum Benchmark {
         public let batch: Int
         public let seq: Int
         public let threads: Int
+        /// Quantization-aware training, if timed with it.
+        public let qat: QATConfig?
         /// Median milliseconds per phase over the timed steps.
         public let forwardMs: Double
         public let backwardMs: Double
@@ -25,8 +27,10 @@ public enum Benchmark {
     /// Runs `warmup` untimed steps, then times steps until `minSteps` are done and at least
     /// `minSeconds` have passed. Data are random bytes: speed does not depend on the text.
     public static func run(model config: ModelConfig, optimizer name: String = "adamw", batch: Int, seq: Int,
-                           threads: Int, warmup: Int = 3, minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
+                           threads: Int, qat: QATConfig? = nil, warmup: Int = 3, minSteps: Int = 10,
+                           minSeconds: Double = 2) throws -> Result {
         let model = try DataParallelModel(config: config, batch: batch, seq: seq, shardCount: threads)
+        try model.setQAT(qat.map(QATPlan.init))
         let optimizer = try OptimizerFactory.make(name, layout: model.layout, hyper: Hyper())
         optimizer.threads = threads
         var rng = RNG(seed: 42)
@@ -53,7 +57,7 @@ public enum Benchmark {
             step += 1
         }
         func medianMs(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] * 1000 }
-        return Result(model: config, optimizer: name, batch: batch, seq: seq, threads: model.shardCount,
+        return Result(model: config, optimizer: name, batch: batch, seq: seq, threads: model.shardCount, qat: qat,
                       forwardMs: medianMs(fwd), backwardMs: medianMs(bwd), optimizerMs: medianMs(opt),
                       optimizerMeanMs: opt.reduce(0, +) / Double(opt.count) * 1000,
                       stepMs: medianMs(total), optimizerStateBytes: optimizer.stateByteCount)

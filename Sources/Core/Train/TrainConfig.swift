@@ -23,6 +23,9 @@ public struct TrainConfig: Sendable, Codable, Equatable {
     public var threads: Int = 1
     /// Save the first checkpoint whose validation loss is below this (the study's common loss).
     public var saveAtLoss: Double?
+    /// Quantization-aware training from scratch; nil: full precision (and in checkpoints written
+    /// before QAT existed). Validation losses are then the quantized model's.
+    public var qat: QATConfig?
 
     public init(model: ModelConfig) {
         self.model = model
@@ -44,6 +47,7 @@ public struct TrainConfig: Sendable, Codable, Equatable {
             throw QScopeError.badInput("--lr must be a positive number (got \(learningRate))")
         }
         _ = try LRSchedule.named(schedule)
+        if let qat { try QATPlan(qat).check(model) }
         // Building the optimizer checks its name and every hyperparameter.
         _ = try OptimizerFactory.make(optimizer, layout: ParameterLayout(config: model), hyper: hyper)
     }

@@ -32,6 +32,7 @@ public final class Trainer {
                                       shardCount: config.threads)
         optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, hyper: config.hyper)
         optimizer.threads = config.threads
+        try model.setQAT(config.qat.map(QATPlan.init))
         sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
         schedule = try LRSchedule.named(config.schedule)
         self.board = board
@@ -48,13 +49,14 @@ public final class Trainer {
                                optimizer: config.optimizer, model: config.model.name,
                                totalSteps: config.steps, parameterCount: model.layout.totalCount)
         snapshot.optimizerStateBytes = optimizer.stateByteCount
+        snapshot.qat = config.qat?.label
         snapshot.step = position.step
         snapshot.tokens = position.tokens
         snapshot.elapsed = position.elapsed
         board.publish(snapshot)
     }
 
-    /// Mean validation loss over the fixed validation batches.
+    /// Mean validation loss over the fixed validation batches (of the fake-quantized model under QAT).
     public func evaluate() -> Double {
         var total = 0.0
         for i in 0..<config.evalBatches {
