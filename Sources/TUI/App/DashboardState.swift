@@ -38,7 +38,7 @@ public struct DashboardState: Equatable, Sendable {
 
     public init(page: DashboardPage = .training, showHelp: Bool = false, pauseRequested: Bool = false,
                 notice: String? = nil, quitRequested: Bool = false, selectedRun: Int = 0, selectedRow: Int = 0,
-                selectedMetric: Int = 0, sideBySide: Bool = false, showValues: Bool = false,
+                selectedMetric: Int = 0, sideBySide: Bool = false, showValues: Bool = true,
                 chart: ChartSettings = ChartSettings(), sort: RunSort = RunSort(), confirm: ConfirmRequest? = nil,
                 form: RunForm? = nil, animationFrame: Int = 0) {
         self.page = page
