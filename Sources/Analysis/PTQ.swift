@@ -31,7 +31,15 @@ public enum PTQ {
         let model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
         try Checkpoint.loadParameters(file, path: path, layout: model.layout, into: model.parameters)
         let sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
-        let layers = LinearID.all(in: config.model)
+        return try evaluate(model: model, sampler: sampler, weights: weights, input: input, evalBatches: evalBatches,
+                            perLayer: perLayer)
+    }
+
+    /// The same on `model` as it stands (its parameters are changed during the call and
+    /// restored), with `sampler`'s validation batches, and its training batches for GPTQ.
+    public static func evaluate(model: Transformer, sampler: BatchSampler, weights: WeightQuantization?,
+                                input: RoundToNearest?, evalBatches: Int, perLayer: Bool) throws -> Report {
+        let layers = LinearID.all(in: model.config)
         var gptqWeights: Tensor?
         if case .gptq(let gptq, let batches) = weights {
             gptqWeights = try gptqParameters(model: model, sampler: sampler, gptq: gptq, batches: batches)

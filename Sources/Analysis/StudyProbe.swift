@@ -35,9 +35,11 @@ public final class StudyProbe: TrainingProbe {
         scratch = LayerErrorScratch(config: config.model, rows: sequences * config.seq)
     }
 
-    public func measure(parameters: Tensor, step: Int) -> ProbeReport {
+    public func measure(parameters: Tensor, step: Int, thorough: Bool) -> ProbeReport {
         precondition(parameters === self.parameters, "a probe measures the parameters it was built on")
-        return ProbeReport(layers: layerReport(step: step), propagation: propagation(step: step), ptq: ptq(step: step))
+        var summary = ptq(step: step)
+        if thorough { summary.gptq = gptqLoss() }
+        return ProbeReport(layers: layerReport(step: step), propagation: propagation(step: step), ptq: summary)
     }
 
     /// Outlier statistics and the W4A4 error of every linear layer on calibration batch 0.
@@ -65,6 +67,21 @@ public final class StudyProbe: TrainingProbe {
         analyzer.accumulate(tokens: model.tokens.baseAddress!)
         return analyzer.report(step: step)
     }
+
+    /// The W4A4 loss with GPTQ weights (calibrated on `gptqCalibrationBatches` training batches)
+    /// and RTN inputs, on a private copy of the model so the run's weights are never touched.
+    private func gptqLoss() -> Double? {
+        guard let gptq = try? GPTQ(bits: weight.bits, symmetric: true),
+              let copy = try? Transformer(config: model.config, batch: model.batch, seq: model.seq) else { return nil }
+        copy.parameters.copy(from: parameters)
+        let report = try? PTQ.evaluate(model: copy, sampler: sampler,
+                                       weights: .gptq(gptq, calibrationBatches: Self.gptqCalibrationBatches),
+                                       input: input, evalBatches: evalBatches, perLayer: false)
+        return report?.quantizedLoss
+    }
+
+    /// Calibration batches for GPTQ: 8 of 4 sequences, 4K tokens.
+    static let gptqCalibrationBatches = 8
 
     private func ptq(step: Int) -> PTQSummary {
         func loss(_ plan: QuantPlan?) -> Double {

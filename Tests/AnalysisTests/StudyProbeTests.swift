@@ -35,6 +35,10 @@ struct StudyProbeTests {
         #expect(propagation.outputError > 0 && propagation.modules.last?.kind == .head)
         let ptq = try #require(run.ptq)
         #expect(ptq.step == 25 && ptq.rtn > ptq.fullPrecision)
+        // The last measurement is thorough: it adds GPTQ, which at 4 bits loses less than RTN.
+        let gptq = try #require(ptq.gptq)
+        #expect(gptq > ptq.fullPrecision - 0.05 && gptq.isFinite)
+        #expect(run.layerHistory.count == 3)
         #expect(run.probeSeconds > 0 && run.activity == nil)
         print("probe: \(run.probeSeconds) s of \(run.elapsed) s; R_L \(propagation.outputError); "
               + "PTQ \(ptq.fullPrecision) → \(ptq.rtn)")
@@ -55,7 +59,7 @@ struct StudyProbeTests {
         control.requestStop()
         thread.wait()
         let run = try #require(measured)
-        #expect(run.step == 0 && run.layers?.step == 0)
+        #expect(run.step == 0 && run.layers?.step == 0 && run.ptq?.gptq != nil)
         #expect(!control.isMeasurementRequested)
     }
 }

@@ -53,6 +53,26 @@ struct FrameSnapshotTests {
         #expect(frame.row(22).contains("paused"))
     }
 
+    /// What an 8-colour terminal is sent: every colour quantized as the backend does it, so the
+    /// six runs and the status bar must still be told apart.
+    @Test func eightColourStyles() {
+        let mode = ColorMode.basic8
+        let frame = Fixtures.view(colorMode: mode).render(snapshots: Fixtures.six, size: Size(width: 80, height: 24),
+                                                          state: DashboardState())
+        var sent = frame
+        for y in 0..<frame.height {
+            for x in 0..<frame.width {
+                var style = frame[x, y].style
+                style.fg = mode.quantized(style.fg)
+                style.bg = mode.quantized(style.bg)
+                sent.set(x: x, y: y, Cell(frame[x, y].glyph, style: style))
+            }
+        }
+        assertSnapshot(sent.snapshotDump, named: "frame-8-colour-80x24")
+        let runColours = Set(Fixtures.six.map { mode.quantized(Fixtures.view(colorMode: mode).palette.run($0.id).fg) })
+        #expect(runColours.count >= 5)
+    }
+
     @Test func helpOverlay() {
         let frame = Fixtures.view().render(snapshots: Fixtures.single, size: Size(width: 80, height: 24),
                                            state: DashboardState(showHelp: true))

@@ -158,6 +158,7 @@ public struct ProbeReport: Sendable, Equatable {
 public protocol TrainingProbe: AnyObject {
     /// Steps between measurements (> 0).
     var interval: Int { get }
-    /// Measures the model whose flat parameters (layout order) are `parameters`.
-    func measure(parameters: Tensor, step: Int) -> ProbeReport
+    /// Measures the model whose flat parameters (layout order) are `parameters`; `thorough`
+    /// (on request and at the end of the run) adds the slower measurements, such as GPTQ.
+    func measure(parameters: Tensor, step: Int, thorough: Bool) -> ProbeReport
 }

@@ -86,7 +86,7 @@ public final class Trainer {
                 elapsedBase += Self.now() - sessionStart
                 setStatus(.paused)
                 while control.isPaused && !control.isStopRequested {
-                    if control.takeMeasurementRequest() { measureNow() }
+                    if control.takeMeasurementRequest() { measureNow(thorough: true) }
                     Thread.sleep(forTimeInterval: 0.02)
                 }
                 setStatus(.running)
@@ -149,16 +149,16 @@ public final class Trainer {
         guard let probe else { return false }
         let requested = control.takeMeasurementRequest()
         guard requested || isLast || position.step % max(1, probe.interval) == 0 else { return false }
-        measureNow()
+        measureNow(thorough: requested || isLast)
         return true
     }
 
-    private func measureNow() {
+    private func measureNow(thorough: Bool) {
         guard let probe else { return }
         let t0 = Self.now()
         snapshot.activity = "measuring"
         board.publish(snapshot)
-        snapshot.record(probe.measure(parameters: model.parameters, step: position.step))
+        snapshot.record(probe.measure(parameters: model.parameters, step: position.step, thorough: thorough))
         snapshot.activity = nil
         snapshot.probeSeconds += Self.now() - t0
         board.publish(snapshot)
