@@ -81,6 +81,10 @@ struct DashboardEndToEndTests {
         let afterForm = try tmux.waitFor("the form to close", timeout: 5) { !$0.contains("╭ new run") }
         #expect(!afterForm.contains("started"), "cancelling the form started a run:\n\(afterForm)")
 
+        // Themes cycle live; the status line names the new one.
+        try tmux.sendKeys("t")
+        try tmux.waitFor("the next theme", timeout: 5) { $0.contains("theme ") && !$0.contains("theme default") }
+
         try tmux.resize(width: 40, height: 10)
         try tmux.waitFor("the too-small screen", timeout: 5) { $0.contains("too small") }
         try tmux.resize(width: 100, height: 30)
@@ -94,6 +98,10 @@ struct DashboardEndToEndTests {
         let modes = screen.split(separator: "\n").first { $0.hasPrefix("MODES:") }.map(String.init) ?? ""
         #expect(modes.contains(" echo") && modes.contains(" icanon"),
                 "terminal modes were not restored: \(modes)")
+        // Nothing trained is lost: every run was saved on the way out.
+        let saved = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory.appendingPathComponent("runs").path)) ?? []
+        #expect(Set(saved) == Set(["adamw", "muon", "shampoo", "soap", "scion", "psgd"].map { "\($0)-tiny.safetensors" }),
+                "saved runs: \(saved)")
     }
 }
 
