@@ -30,6 +30,12 @@ final class MetricsLogWriter: Sendable {
 
     deinit { close(descriptor) }
 
+    /// Appends a log record, then what the probe measured at that step, if it ran.
+    func append(_ record: TrainLog) {
+        append(JSONLine.record(record))
+        if let probe = record.probe { append("{\"probe\":" + probe.json + "}") }
+    }
+
     /// Appends one line (a JSON object without its newline). A failed write costs the
     /// watcher a record, never the training, so it is not an error.
     func append(_ line: String) {

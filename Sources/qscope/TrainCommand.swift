@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
                 let prefix = several ? Format.pad(config.optimizer, to: 8) : ""
                 let log = logByOptimizer[config.optimizer] ?? nil
                 return { record in
-                    log?.append(JSONLine.record(record))
+                    log?.append(record)
                     Output.line(json ? JSONLine.record(record, optimizer: several ? config.optimizer : nil)
                                      : prefix + ProgressLine.text(record, total: config.steps))
                 }

@@ -28,6 +28,24 @@ struct MetricsLogTests {
         }
     }
 
+    /// A probe line as the writer makes it: the report round-trips, unbounded MMRs included.
+    @Test func probeLinesCarryTheMeasurements() throws {
+        let layers = LayerReport(step: 10, layers: ["blocks.0.attn.q", "blocks.0.mlp.down"],
+                                 values: [3.5, 12, 0.4, 1.1, 7.5, 0.01, .infinity, 40, 2, 0.3, 9, 0.05])
+        let module = ModuleError(name: "blocks.0.attn.q", kind: .linear, layer: 0, r: 3e-3, a: 2e-3, b: 9e-4, c: 1e-4,
+                                 inputError: 2e-3, spectralRatio: 1.002, alignmentRatio: 0.99)
+        let report = ProbeReport(layers: layers, propagation: PropagationReport(step: 10, modules: [module]),
+                                 ptq: PTQSummary(step: 10, fullPrecision: 2.1, rtn: 2.2, gptq: 2.15))
+        let line = "{\"probe\":" + report.json + "}"
+        #expect(!line.contains("\n") && line.contains("\"rms_kurtosis\"") == false && line.contains("\"alignment_ratio\""))
+        #expect(MetricsLogLine(json: Substring(line)) == .probe(report))
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        run.consume(Data((Self.header + "\n" + Self.record(10, loss: 4) + "\n" + line + "\n").utf8))
+        #expect(run.snapshot.layers == layers && run.snapshot.layerHistory.count == 1)
+        #expect(run.snapshot.propagation?.outputError == 3e-3 && run.snapshot.ptq?.gptq == 2.15)
+        #expect(run.malformedLines == 0)
+    }
+
     @Test func wholeLogBuildsTheRun() {
         var run = MetricsLogRun(id: 4, fileName: "muon-tiny.metrics.jsonl")
         #expect(run.snapshot.name == "muon-tiny")

@@ -34,7 +34,8 @@ struct WatchEndToEndTests {
         let log = try String(contentsOf: directory.appendingPathComponent("x.metrics.jsonl"), encoding: .utf8)
         let lines = log.split(separator: "\n")
         #expect(lines.first?.hasPrefix(#"{"run":"adamw/tiny","optimizer":"adamw","model":"tiny","total_steps":20,"#) == true)
-        #expect(lines.count == 5)  // header, steps 0, 10, 20, final
+        #expect(lines.count == 6)  // header, steps 0, 10, 20, the probe's last measurement, final
+        #expect(lines[4].hasPrefix(#"{"probe":{"#) && lines[4].contains(#""gptq""#))
         #expect(lines.last?.contains(#""final":true,"status":"finished""#) == true)
     }
 
@@ -56,6 +57,12 @@ struct WatchEndToEndTests {
             try tmux.start(width: 120, height: 40, directory: directory.path, command: ["bash", "-c", script])
             let first = try tmux.waitFor("the trained run", timeout: 20) { $0.contains("adamw/tiny") && $0.contains("finished") }
             #expect(!first.contains("no theme named"))
+            // The headless run's last probe measurement reaches the study's views.
+            try tmux.sendKeys("2")
+            try tmux.waitFor("the run's layer statistics", timeout: 5) { $0.contains("layers · adamw/tiny · step 20") }
+            try tmux.sendKeys("3")
+            try tmux.waitFor("its error propagation", timeout: 5) { $0.contains("R_L") && $0.contains("0.qkv.in") }
+            try tmux.sendKeys("1")
 
             // A second run, still training: its log grows while the dashboard watches.
             let growing = directory.appendingPathComponent("live.metrics.jsonl")

@@ -4,11 +4,14 @@ import Foundation
 /// beside its checkpoint (`MetricsLog.path(forCheckpoint:)`) and `qscope watch` follows.
 ///
 /// The file is a header object, then one object per log record (the same object `--json`
-/// prints per step), then a final object (`--json`'s `"final": true` line) when the run ends.
+/// prints per step) with, after the record of a step the probe measured, `{"probe": {…}}`
+/// (`ProbeReport.json`), then a final object (`--json`'s `"final": true` line) when the run ends.
 /// A resumed run appends a second header and carries on.
 public enum MetricsLogLine: Equatable, Sendable {
     case header(MetricsLogHeader)
     case record(TrainLog)
+    /// What the run's probe measured (per-layer statistics, error propagation, PTQ losses).
+    case probe(ProbeReport)
     /// How the run ended, and at which step.
     case end(status: RunStatus, step: Int, message: String?)
 
@@ -17,7 +20,12 @@ public enum MetricsLogLine: Equatable, Sendable {
         guard let data = line.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         let fields = JSONFields(object)
-        if let run = fields.string("run") {
+        if let probe = object["probe"] {
+            guard JSONSerialization.isValidJSONObject(probe),
+                  let data = try? JSONSerialization.data(withJSONObject: probe),
+                  let report = ProbeReport(json: data) else { return nil }
+            self = .probe(report)
+        } else if let run = fields.string("run") {
             guard let optimizer = fields.string("optimizer"), let model = fields.string("model"),
                   let totalSteps = fields.int("total_steps"), let params = fields.int("params") else { return nil }
             self = .header(MetricsLogHeader(run: run, optimizer: optimizer, model: model, totalSteps: totalSteps,

@@ -73,6 +73,8 @@ public struct MetricsLogRun: Sendable {
                 run.valLoss = val
                 run.valHistory.append(step: log.step, tokens: log.tokens, time: log.elapsed, value: val)
             }
+        case .probe(let report):
+            run.record(report)
         case let .end(status, step, message):
             run.status = status
             run.step = step

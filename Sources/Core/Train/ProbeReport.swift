@@ -1,3 +1,5 @@
+import Foundation
+
 /// A per-linear-layer statistic the live probe and `qscope ptq` report (paper.md §4).
 public enum LayerMetric: String, Sendable, CaseIterable, Codable {
     /// Max-to-median ratio of the layer's input, averaged over tokens.
@@ -28,7 +30,7 @@ public enum LayerMetric: String, Sendable, CaseIterable, Codable {
 }
 
 /// Every linear layer's statistics at one step: a (layers × metrics) table.
-public struct LayerReport: Sendable, Equatable {
+public struct LayerReport: Sendable, Equatable, Codable {
     public var step: Int
     /// Layer names in forward order, e.g. `blocks.0.attn.q`.
     public var layers: [String]
@@ -68,7 +70,7 @@ public enum ModuleKind: String, Sendable, CaseIterable, Codable {
 
 /// One module's share of the quantization error (paper.md §5): R = A + B + C, relative to the
 /// module's full-precision output, per token and averaged over tokens.
-public struct ModuleError: Sendable, Equatable {
+public struct ModuleError: Sendable, Equatable, Codable {
     public var name: String
     public var kind: ModuleKind
     /// Block index, nil for the final norm and head.
@@ -109,7 +111,7 @@ public struct ModuleError: Sendable, Equatable {
 }
 
 /// The ABC decomposition over the whole chain at one step; `outputError` is R_L at the logits.
-public struct PropagationReport: Sendable, Equatable {
+public struct PropagationReport: Sendable, Equatable, Codable {
     public var step: Int
     public var modules: [ModuleError]
 
@@ -123,7 +125,7 @@ public struct PropagationReport: Sendable, Equatable {
 }
 
 /// Validation losses of a model in full precision and post-training quantized (paper.md §3).
-public struct PTQSummary: Sendable, Equatable {
+public struct PTQSummary: Sendable, Equatable, Codable {
     public var step: Int
     public var fullPrecision: Double
     /// W4A4 round-to-nearest, per row.
@@ -139,8 +141,9 @@ public struct PTQSummary: Sendable, Equatable {
     }
 }
 
-/// What a run's probe measured at one step; any part may be absent.
-public struct ProbeReport: Sendable, Equatable {
+/// What a run's probe measured at one step; any part may be absent. Codable for the metrics
+/// log (`ProbeReport.json`), so `qscope watch` shows what a headless run measured.
+public struct ProbeReport: Sendable, Equatable, Codable {
     public var layers: LayerReport?
     public var propagation: PropagationReport?
     public var ptq: PTQSummary?
@@ -161,4 +164,26 @@ public protocol TrainingProbe: AnyObject {
     /// Measures the model whose flat parameters (layout order) are `parameters`; `thorough`
     /// (on request and at the end of the run) adds the slower measurements, such as GPTQ.
     func measure(parameters: Tensor, step: Int, thorough: Bool) -> ProbeReport
+}
+
+extension ProbeReport {
+    /// JSON with snake_case keys and non-finite numbers as "inf"/"-inf"/"nan" (an MMR can be
+    /// unbounded), one line.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                      nan: "nan")
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The report `json` wrote; nil for anything else.
+    public init?(json data: Data) {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                        nan: "nan")
+        guard let report = try? decoder.decode(ProbeReport.self, from: data) else { return nil }
+        self = report
+    }
 }

@@ -64,4 +64,6 @@ public struct TrainLog: Sendable, Equatable {
     public var gradNorm: Double
     public var tokensPerSecond: Double
     public var elapsed: Double
+    /// What the probe measured at this step, when it ran (the record is then always emitted).
+    public var probe: ProbeReport? = nil
 }

@@ -130,39 +130,41 @@ public final class Trainer {
             }
             // Throughput counts training time only, so evaluations do not make it jump.
             if windowCompute > 0 { snapshot.tokensPerSecond = Double(windowTokens) / windowCompute }
-            if isLast || position.step % config.logEvery == 0 || valLoss != nil {
+            let probed = runProbe(isLast: isLast)
+            if isLast || position.step % config.logEvery == 0 || valLoss != nil || probed != nil {
                 onLog(TrainLog(step: position.step, tokens: position.tokens, loss: loss, valLoss: valLoss,
                                learningRate: lr, gradNorm: gradNorm, tokensPerSecond: snapshot.tokensPerSecond,
-                               elapsed: position.elapsed))
+                               elapsed: position.elapsed, probe: probed))
                 windowTokens = 0
                 windowCompute = 0
             }
-            let probed = runProbe(isLast: isLast)
-            publishThrottled(force: valLoss != nil || probed)
+            publishThrottled(force: valLoss != nil || probed != nil)
         }
         return finish(.finished)
     }
 
-    /// Runs the probe when its interval comes round, at the last step, or when asked; true if
-    /// it ran.
-    private func runProbe(isLast: Bool) -> Bool {
-        guard let probe else { return false }
+    /// Runs the probe when its interval comes round, at the last step, or when asked; returns
+    /// what it measured, nil when it did not run.
+    private func runProbe(isLast: Bool) -> ProbeReport? {
+        guard let probe else { return nil }
         let requested = control.takeMeasurementRequest()
-        guard requested || isLast || position.step % max(1, probe.interval) == 0 else { return false }
-        measureNow(thorough: requested || isLast)
-        return true
+        guard requested || isLast || position.step % max(1, probe.interval) == 0 else { return nil }
+        return measureNow(thorough: requested || isLast)
     }
 
-    private func measureNow(thorough: Bool) {
-        guard let probe else { return }
+    @discardableResult
+    private func measureNow(thorough: Bool) -> ProbeReport? {
+        guard let probe else { return nil }
         let t0 = Self.now()
         snapshot.activity = "measuring"
         board.publish(snapshot)
-        snapshot.record(probe.measure(parameters: model.parameters, step: position.step, thorough: thorough))
+        let report = probe.measure(parameters: model.parameters, step: position.step, thorough: thorough)
+        snapshot.record(report)
         snapshot.activity = nil
         snapshot.probeSeconds += Self.now() - t0
         board.publish(snapshot)
         lastPublish = Self.now()
+        return report
     }
 
     /// Writes a checkpoint of the current state (atomically).
