@@ -17,7 +17,9 @@ struct QScope: ParsableCommand {
     /// (including unknown flags and bad numbers), 1 for runtime failures.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
+            var command = try parseAsRoot(try RunConfigFile.expand(Array(CommandLine.arguments.dropFirst()),
+                                                                   subcommands: names))
             try command.run()
         } catch let error as QScopeError {
             fail(error.description, code: error.exitCode)

@@ -51,6 +51,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("stats-every"), help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off).")
     var statsEvery = 100
 
+    @Option(help: "A TOML run configuration: these flags by their snake_case names, plus [hyper] and [qat] tables; flags on the command line override it (see README).")
+    var config: String?
+
     @Option(help: "Continue the run saved in this checkpoint.")
     var resume: String?
 

@@ -123,6 +123,47 @@ struct CLIEndToEndTests {
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func runConfigFileSetsFlagsAndTheCommandLineWins() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try Self.corpus(in: dir)
+        let config = dir.appendingPathComponent("run.toml")
+        try """
+            # a Muon run with a QAT setting and a hyperparameter
+            optimizer = "muon"
+            model = "tiny"
+            steps = 30
+            stats_every = 0
+            [hyper]
+            momentum = 0.9
+            [qat]
+            method = "ste"
+            bits = 8
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let result = try QScopeBinary.run(["train", "--config", config.path, "--steps", "4", "--corpus", corpus, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let final = try #require(result.stdout.split(separator: "\n").last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        #expect(final["optimizer"] as? String == "muon" && final["step"] as? Int == 4)
+        #expect(final["qat"] as? String == "ste" && final["bits"] as? Int == 8)
+
+        let cases = [
+            ("steps = 10\nstepz = 3\n", "unknown key 'stepz'"),
+            ("steps = \n", "bad.toml:1:"),
+            ("[hyper]\nbetas = [\"a\"]\n", "hyper.betas must be"),
+            ("[qat]\nbitz = 4\n", "unknown key 'qat.bitz'"),
+        ]
+        for (text, expected) in cases {
+            let bad = dir.appendingPathComponent("bad.toml")
+            try text.write(to: bad, atomically: true, encoding: .utf8)
+            let failed = try QScopeBinary.run(["train", "--config", bad.path, "--corpus", corpus])
+            #expect(failed.status == 2 && failed.stderr.split(separator: "\n").count == 1, "\(text): \(failed.stderr)")
+            #expect(failed.stderr.contains(expected), "\(text): \(failed.stderr)")
+        }
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func modelsListsFiveSizes() throws {
         let result = try QScopeBinary.run(["models", "--json"])
         #expect(result.status == 0)
