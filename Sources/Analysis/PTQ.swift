@@ -12,6 +12,8 @@ public enum PTQ {
         public let inputStats: [LinearID: OutlierStats]
         /// Outlier statistics of each layer's weight (rows are output channels).
         public let weightStats: [LinearID: OutlierStats]
+        /// The validation loss with only the head quantized, when the head was included.
+        public let headOnlyLoss: Double?
 
         public var increase: Double { quantizedLoss - fullPrecisionLoss }
     }
@@ -24,21 +26,24 @@ public enum PTQ {
                 evalBatches: evalBatches, perLayer: perLayer)
     }
 
-    /// The same with the weights quantized by RTN or GPTQ (`weights` nil: full precision).
+    /// The same with the weights quantized by RTN or GPTQ (`weights` nil: full precision) and,
+    /// with `quantizeHead`, the tied head too (its weight by round to nearest at the same bits).
     public static func run(file: Safetensors.File, path: String, corpus: Corpus, weights: WeightQuantization?,
-                           input: RoundToNearest?, evalBatches: Int, perLayer: Bool) throws -> Report {
+                           input: RoundToNearest?, quantizeHead: Bool = false, evalBatches: Int,
+                           perLayer: Bool) throws -> Report {
         let config = try Checkpoint.config(of: file, path: path)
         let model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
         try Checkpoint.loadParameters(file, path: path, layout: model.layout, into: model.parameters)
         let sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
-        return try evaluate(model: model, sampler: sampler, weights: weights, input: input, evalBatches: evalBatches,
-                            perLayer: perLayer)
+        return try evaluate(model: model, sampler: sampler, weights: weights, input: input, quantizeHead: quantizeHead,
+                            evalBatches: evalBatches, perLayer: perLayer)
     }
 
     /// The same on `model` as it stands (its parameters are changed during the call and
     /// restored), with `sampler`'s validation batches, and its training batches for GPTQ.
     public static func evaluate(model: Transformer, sampler: BatchSampler, weights: WeightQuantization?,
-                                input: RoundToNearest?, evalBatches: Int, perLayer: Bool) throws -> Report {
+                                input: RoundToNearest?, quantizeHead: Bool = false, evalBatches: Int,
+                                perLayer: Bool) throws -> Report {
         let layers = LinearID.all(in: model.config)
         var gptqWeights: Tensor?
         if case .gptq(let gptq, let batches) = weights {
@@ -46,10 +51,17 @@ public enum PTQ {
         }
         let exact = Tensor(shape: model.parameters.shape)
         exact.copy(from: model.parameters)
-        /// The loss with `quantized` layers' weights and inputs quantized.
-        func loss(_ quantized: [LinearID]) -> Double {
+        var headWeight: RoundToNearest?
+        switch weights {
+        case .rtn(let rtn)?: headWeight = rtn
+        case .gptq(let gptq, _)?: headWeight = try RoundToNearest(bits: gptq.bits)
+        case nil: headWeight = nil
+        }
+        /// The loss with `quantized` layers' weights and inputs quantized, and the head with `head`.
+        func loss(_ quantized: [LinearID], head: Bool = false) -> Double {
             var plan = QuantPlan.uniform(quantized, weight: nil, input: input)
             if case .rtn(let rtn) = weights { plan = .uniform(quantized, weight: rtn, input: input) }
+            if head { plan = plan.withHead(weight: headWeight, input: input) }
             if let gptqWeights {
                 for id in quantized {
                     let info = model.layout.info(named: id.parameterName)!
@@ -70,10 +82,10 @@ public enum PTQ {
             return (id, OutlierStats(model.parameters.data + info.offset, rows: info.shape[0], cols: info.shape[1]))
         })
         let full = loss([])
-        let quantized = loss(layers)
+        let quantized = loss(layers, head: quantizeHead)
         let each = perLayer ? layers.map { ($0, loss([$0])) } : []
         return Report(fullPrecisionLoss: full, quantizedLoss: quantized, perLayer: each, inputStats: inputStats,
-                      weightStats: weightStats)
+                      weightStats: weightStats, headOnlyLoss: quantizeHead ? loss([], head: true) : nil)
     }
 }
 

@@ -26,6 +26,9 @@ struct PTQCommand: ParsableCommand {
     @Option(help: "Weight scale granularity: row, tensor or group:G (inputs are quantized per token).")
     var granularity = "row"
 
+    @Flag(help: "Also quantize the tied head (weight by round to nearest, input per token); the embedding lookup stays exact.")
+    var head = false
+
     @Option(name: .customLong("eval-batches"), help: "Validation batches.")
     var evalBatches = 16
 
@@ -41,8 +44,8 @@ struct PTQCommand: ParsableCommand {
         let file = try Safetensors.read(path: checkpoint)
         BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
         let report = try PTQ.run(file: file, path: checkpoint, corpus: try data.loadCorpus(), weights: weight,
-                                 input: input, evalBatches: evalBatches, perLayer: true)
-        let label = "\(quantization.label) \(method) \(granularity)"
+                                 input: input, quantizeHead: head, evalBatches: evalBatches, perLayer: true)
+        let label = "\(quantization.label) \(method) \(granularity)" + (head ? " +head" : "")
         if !json { Output.line("layer                  val loss  increase   input MMR  kurtosis  rms kurt   weight kurtosis") }
         for (layer, loss) in report.perLayer {
             let delta = loss - report.fullPrecisionLoss
@@ -67,8 +70,12 @@ struct PTQCommand: ParsableCommand {
                 ("summary", .bool(true)), ("quantization", .string(label)),
                 ("val_loss_fp", .double(report.fullPrecisionLoss)), ("val_loss_quantized", .double(report.quantizedLoss)),
                 ("increase", .double(report.increase)),
+                ("val_loss_head_only", report.headOnlyLoss.map { .double($0) } ?? .null),
             ]))
         } else {
+            if let headOnly = report.headOnlyLoss {
+                Output.line(String(format: "head alone: val loss %.4f (%+.4f)", headOnly, headOnly - report.fullPrecisionLoss))
+            }
             Output.line(String(format: "%@: val loss %.4f → %.4f (%+.4f)", label, report.fullPrecisionLoss,
                                report.quantizedLoss, report.increase))
         }

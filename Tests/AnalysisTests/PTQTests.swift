@@ -47,6 +47,27 @@ struct PTQTests {
         #expect(gptq.increase > 0 && gptq.increase < rtn.increase)
     }
 
+    @Test func quantizingTheHeadCostsMoreAndLeavesTheEmbeddingExact() throws {
+        let t = Self.trained
+        let rtn = try RoundToNearest(bits: 3)
+        let blocks = try PTQ.run(file: t.file, path: t.path, corpus: t.corpus, weights: .rtn(rtn), input: nil,
+                                 evalBatches: 4, perLayer: false)
+        let withHead = try PTQ.run(file: t.file, path: t.path, corpus: t.corpus, weights: .rtn(rtn), input: nil,
+                                   quantizeHead: true, evalBatches: 4, perLayer: false)
+        let headOnly = try #require(withHead.headOnlyLoss)
+        print("W3: blocks \(blocks.quantizedLoss), blocks + head \(withHead.quantizedLoss), head alone \(headOnly)")
+        #expect(blocks.headOnlyLoss == nil)
+        #expect(headOnly > withHead.fullPrecisionLoss && withHead.quantizedLoss != blocks.quantizedLoss)
+        // The head's quantized table is a copy: the embedding lookup (and the next plan) sees the exact one.
+        let config = try Checkpoint.config(of: t.file, path: t.path)
+        let model = try Transformer(config: config.model, batch: 2, seq: 8)
+        try Checkpoint.loadParameters(t.file, path: t.path, layout: model.layout, into: model.parameters)
+        let before = model.parameters.array
+        model.setQuantPlan(QuantPlan().withHead(weight: rtn, input: nil))
+        model.forward()
+        #expect(model.parameters.array == before)
+    }
+
     @Test func clearingThePlanRestoresFullPrecision() throws {
         let config = ModelConfig(name: "c", width: 24, layers: 1, heads: 6, kvHeads: 2)
         let model = try Transformer(config: config, batch: 2, seq: 8)

@@ -45,9 +45,11 @@ struct AnalysisEndToEndTests {
         #expect(abs(rl) <= 1)
 
         let gptq = try QScopeBinary.run(["ptq", checkpoints[1], "--method", "gptq", "--corpus", corpus,
-                                         "--eval-batches", "2", "--calibration-batches", "2", "--json"])
+                                         "--eval-batches", "2", "--calibration-batches", "2", "--head", "--json"])
         #expect(gptq.status == 0, "\(gptq.stderr)")
-        #expect(Self.records(gptq.stdout).last?["quantization"] as? String == "W4A4 gptq row")
+        let gptqSummary = try #require(Self.records(gptq.stdout).last)
+        #expect(gptqSummary["quantization"] as? String == "W4A4 gptq row +head")
+        #expect(gptqSummary["val_loss_head_only"] is Double)
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))

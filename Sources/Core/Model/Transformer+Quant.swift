@@ -5,6 +5,8 @@ final class QuantizedForward {
     let weights: Tensor
     /// (N, max(C, F)) scratch for a quantized layer input.
     let input: Tensor
+    /// (V, C) the tied table quantized for the head only, when the plan quantizes the head.
+    let headWeights: Tensor?
 
     init(plan: QuantPlan, model: Transformer) {
         self.plan = plan
@@ -16,6 +18,13 @@ final class QuantizedForward {
             let p = weights.data + info.offset
             quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
         }
+        headWeights = plan.head.weight.map { quantizer in
+            let info = model.layout.info(named: "wte")!
+            let table = Tensor(shape: info.shape)
+            quantizer.apply(model.parameters.data + info.offset, into: table.data, rows: info.shape[0],
+                            cols: info.shape[1])
+            return table
+        }
     }
 }
 
@@ -26,6 +35,19 @@ extension Transformer {
     public func setQuantPlan(_ plan: QuantPlan?) {
         precondition(qat == nil, "a quant plan on a QAT model")
         quantizedForward = plan.flatMap { $0.isEmpty ? nil : QuantizedForward(plan: $0, model: self) }
+    }
+
+    /// The head's weight and input (N, C): the tied table and the final norm's output, or their
+    /// quantized copies when the plan quantizes the head.
+    func headOperands(table: UnsafePointer<Float>, normed: UnsafePointer<Float>)
+        -> (weight: UnsafePointer<Float>, input: UnsafePointer<Float>) {
+        guard let q = quantizedForward else { return (table, normed) }
+        var input = normed
+        if let quantizer = q.plan.head.input {
+            quantizer.apply(normed, into: q.input.data, rows: batch * seq, cols: config.width)
+            input = UnsafePointer(q.input.data)
+        }
+        return (q.headWeights.map { UnsafePointer($0.data) } ?? table, input)
     }
 
     /// The input linear layer `id` sees: `x` itself, or its per-token fake-quantized copy (QAT's

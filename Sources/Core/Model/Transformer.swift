@@ -148,7 +148,8 @@ public final class Transformer {
         }
         RMSNorm.forward(out: acts.normed.data, rstd: acts.normRstd.data, inp: acts.residualOut.data,
                         gain: w + normGainOffset, n: n, c: c.width, eps: c.normEps)
-        Linear.forward(out: acts.logits.data, inp: acts.normed.data, weight: w + wteOffset, n: n,
+        let head = headOperands(table: w + wteOffset, normed: acts.normed.data)
+        Linear.forward(out: acts.logits.data, inp: head.input, weight: head.weight, n: n,
                        inFeatures: c.width, outFeatures: c.vocab)
         return CrossEntropy.forward(logits: acts.logits.data, losses: acts.losses.data,
                                     targets: targets.baseAddress!, n: n, v: c.vocab)

@@ -33,11 +33,15 @@ public struct LinearID: Hashable, Sendable, CustomStringConvertible, Comparable 
 /// Which linear layers quantize their weights and/or inputs, and how (DESIGN.md "hooks").
 ///
 /// Weights are fake-quantized once when the plan is set on a model; inputs on every forward
-/// pass, per token (each row of the (N, in) input). The embedding and the tied head stay in full
-/// precision, as in the study's PTQ setting (paper.md §3).
+/// pass, per token (each row of the (N, in) input). The tied head stays in full precision unless
+/// `head` says otherwise (the study's PTQ leaves it; QuEST's code quantizes it); the embedding
+/// lookup always reads the exact table.
 public struct QuantPlan: Sendable {
     public var weights: [LinearID: RoundToNearest]
     public var inputs: [LinearID: RoundToNearest]
+    /// The head's weight (a quantized copy of the tied table) and input (the final norm's
+    /// output, per token) quantizers.
+    public var head: (weight: RoundToNearest?, input: RoundToNearest?) = (nil, nil)
 
     public init(weights: [LinearID: RoundToNearest] = [:], inputs: [LinearID: RoundToNearest] = [:]) {
         self.weights = weights
@@ -50,5 +54,12 @@ public struct QuantPlan: Sendable {
                   inputs: input.map { q in Dictionary(uniqueKeysWithValues: layers.map { ($0, q) }) } ?? [:])
     }
 
-    public var isEmpty: Bool { weights.isEmpty && inputs.isEmpty }
+    /// This plan with the head quantized by `weight` and `input` as well.
+    public func withHead(weight: RoundToNearest?, input: RoundToNearest?) -> QuantPlan {
+        var plan = self
+        plan.head = (weight, input)
+        return plan
+    }
+
+    public var isEmpty: Bool { weights.isEmpty && inputs.isEmpty && head.weight == nil && head.input == nil }
 }
