@@ -53,6 +53,29 @@ struct AnalysisEndToEndTests {
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func studyTrainsMeasuresAndCorrelates() throws {
+        let dir = try CLIEndToEndTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try CLIEndToEndTests.corpus(in: dir)
+        let out = dir.appendingPathComponent("study").path
+        let result = try QScopeBinary.run(["study", "--steps", "12", "--with-qat", "--corpus", corpus, "--save", out,
+                                           "--ptq-batches", "2", "--stats-every", "0", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = Self.records(result.stdout)
+        let rows = records.filter { $0["study"] as? Bool == true }
+        #expect(rows.compactMap { $0["optimizer"] as? String } == ["adamw", "muon", "shampoo", "soap", "scion", "psgd"])
+        for row in rows {
+            #expect(row["rtn_increase"] is Double && row["gptq_increase"] is Double && row["qat_gap"] is Double, "\(row)")
+        }
+        #expect(records.filter { $0["metric"] != nil }.count == 4)
+        let saved = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".safetensors") }
+        #expect(saved.count == 12)  // six full-precision runs and their QAT twins
+
+        let refused = try QScopeBinary.run(["study", "--qat", "quest", "--corpus", corpus, "--save", out])
+        #expect(refused.status == 2 && refused.stderr.contains("--with-qat"))
+    }
+
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func scalingFitsEachOptimizerFromTrainRecords() throws {
         let dir = try CLIEndToEndTests.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,0 +1,128 @@
+import Analysis
+import ArgumentParser
+import Core
+import Foundation
+import TUI
+
+/// `qscope study`: the whole study headless, in one table (paper.md §3–§7 at laptop scale).
+///
+/// Trains every optimizer on the same data and seed (with `--save-at-loss`, PTQ then uses the
+/// first checkpoint below the common loss, as the study does), optionally the same runs with
+/// QuEST W4A4 QAT, then measures each full-precision model: W4A4 RTN and GPTQ loss increases,
+/// mean input MMR and kurtoses, R_L; and correlates each metric with the RTN increase.
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Run the study headless: train every optimizer (and QuEST W4A4 QAT with --with-qat), then PTQ, outlier metrics, R_L and the predictors.")
+
+    @OptionGroup var options: RunOptions
+
+    @Flag(name: .customLong("with-qat"), help: "Also train each optimizer with QuEST W4A4 QAT from scratch and report the gap.")
+    var withQAT = false
+
+    @Option(name: .customLong("ptq-batches"), help: "Validation batches for the PTQ losses.")
+    var ptqBatches = 16
+
+    @Flag(help: "JSON lines: the training records, then one object per optimizer and one per metric.")
+    var json = false
+
+    func run() throws {
+        guard options.qat.qat == nil else {
+            throw QScopeError.badInput("study trains full precision first; use --with-qat for the QAT runs, not --qat")
+        }
+        guard ptqBatches > 0 else { throw QScopeError.badInput("--ptq-batches must be positive") }
+        let directory = options.save ?? "study"
+        let full = try options.prepare(defaultOptimizer: "all", defaultModel: "tiny", defaultSteps: 1000)
+        func path(_ config: TrainConfig) -> String {
+            (directory as NSString).appendingPathComponent(
+                "\(config.optimizer)-\(config.model.name)\(config.qat == nil ? "" : "-qat").safetensors")
+        }
+        let trained = try HeadlessTraining(runs: full, savePath: path, json: json).run()
+        var qatLoss: [String: Double] = [:]
+        if withQAT {
+            let quest = try QATConfig(method: "quest", weightBits: 4, inputBits: 4)
+            let configs = full.configs.map { config -> TrainConfig in
+                var qat = config
+                qat.qat = quest
+                qat.saveAtLoss = nil
+                return qat
+            }
+            let runs = PreparedRuns(configs: configs, corpus: full.corpus, checkpoint: nil, resumePath: nil,
+                                    statsEvery: full.statsEvery)
+            for result in try HeadlessTraining(runs: runs, savePath: path, json: json).run() {
+                if let loss = result.snapshot?.valLoss { qatLoss[result.config.optimizer] = loss }
+            }
+        }
+        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
+        var rows: [StudyRow] = []
+        for result in trained where result.status == .finished || result.status == .stopped {
+            guard let final = result.saved else { continue }
+            let common = result.config.saveAtLoss.map { PreparedRuns.commonLossPath(final, loss: $0) }
+            let checkpoint = common.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? final
+            let file = try Safetensors.read(path: checkpoint)
+            let measured = try Predictors.measure(name: result.config.optimizer, file: file, path: checkpoint,
+                                                  corpus: full.corpus, evalBatches: ptqBatches, propagationBatches: 4)
+            let gptq = try PTQ.run(file: file, path: checkpoint, corpus: full.corpus,
+                                   weights: .gptq(try GPTQ(bits: 4, symmetric: true), calibrationBatches: 8),
+                                   input: try RoundToNearest(bits: 4), evalBatches: ptqBatches, perLayer: false)
+            rows.append(StudyRow(measured: measured, checkpoint: checkpoint, gptqIncrease: gptq.increase,
+                                 qatLoss: qatLoss[result.config.optimizer]))
+        }
+        StudyReport(rows: rows, correlations: Predictors.correlations(rows.map(\.measured))).print(json: json)
+    }
+}
+
+/// One optimizer's line of the study.
+struct StudyRow {
+    let measured: Predictors.Measurement
+    let checkpoint: String
+    let gptqIncrease: Double
+    let qatLoss: Double?
+
+    var qatGap: Double? { qatLoss.map { $0 - measured.fullPrecisionLoss } }
+}
+
+/// The study's table and predictor correlations, as text or JSON lines.
+struct StudyReport {
+    let rows: [StudyRow]
+    let correlations: [Predictors.Correlations]
+
+    func print(json: Bool) {
+        func text(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "n/a" }
+        func value(_ x: Double?) -> JSONLine.JSONValue { x.map { .double($0) } ?? .null }
+        if json {
+            for r in rows {
+                let m = r.measured
+                Output.line(JSONLine.encode([
+                    ("study", .bool(true)), ("optimizer", .string(m.name)), ("checkpoint", .string(r.checkpoint)),
+                    ("val_loss_fp", .double(m.fullPrecisionLoss)), ("rtn_increase", .double(m.ptqIncrease)),
+                    ("gptq_increase", .double(r.gptqIncrease)), ("qat_val_loss", value(r.qatLoss)),
+                    ("qat_gap", value(r.qatGap)), ("mmr", value(m.mmr)), ("kurtosis", value(m.kurtosis)),
+                    ("rms_kurtosis", value(m.rmsKurtosis)), ("r_l", .double(m.outputError)),
+                ]))
+            }
+            for c in correlations {
+                Output.line(JSONLine.encode([("metric", .string(c.metric)), ("pearson", value(c.pearson)),
+                                             ("spearman", value(c.spearman)), ("n", .int(c.count))]))
+            }
+            return
+        }
+        Output.line("")
+        Output.line("optimizer   fp loss   +RTN     +GPTQ    QAT loss  QAT gap    MMR   kurt  rms-kurt       R_L")
+        for r in rows {
+            let m = r.measured
+            Output.line(Format.pad(m.name, to: 10) + String(format: " %7.4f  %+7.4f  %+7.4f  ", m.fullPrecisionLoss,
+                                                            m.ptqIncrease, r.gptqIncrease)
+                + Format.padLeft(text(r.qatLoss, "%.4f"), to: 8) + "  " + Format.padLeft(text(r.qatGap, "%+.4f"), to: 7)
+                + "  " + Format.padLeft(text(m.mmr, "%.2f"), to: 5) + "  " + Format.padLeft(text(m.kurtosis, "%.1f"), to: 5)
+                + "  " + Format.padLeft(text(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
+        }
+        Output.line("")
+        Output.line("predictor of the RTN increase   Pearson  Spearman")
+        for c in correlations {
+            Output.line(Format.pad(c.metric, to: 30) + Format.padLeft(text(c.pearson, "%+.3f"), to: 9)
+                        + Format.padLeft(text(c.spearman, "%+.3f"), to: 10))
+        }
+        if rows.count < 3 { Output.line("(correlations need at least 3 optimizers)") }
+    }
+}
