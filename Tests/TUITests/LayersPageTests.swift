@@ -22,6 +22,18 @@ struct LayersPageTests {
         #expect(frame.text.contains("1–16 of 18"))
     }
 
+    /// The down projection's relu² input is mostly zeros: its MMR is unbounded, and says so.
+    @Test func unboundedValuesReadInf() {
+        var run = PageFixtures.runs[0]
+        let report = run.layers!
+        var values = report.values
+        values[5 * LayerMetric.allCases.count] = .infinity  // row 5 is 0.down, column 0 MMR
+        run.record(ProbeReport(layers: LayerReport(step: report.step + 1, layers: report.layers, values: values)))
+        let frame = Self.frame(Self.page([run]))
+        let row = frame.text.split(separator: "\n").first { $0.contains("0.down") }.map(String.init) ?? ""
+        #expect(row.contains("inf"), "\(row)")
+    }
+
     @Test func oneRunAt200x60() {
         let frame = Self.frame(Self.page(row: 11, metric: 5), width: 200, height: 60)
         assertSnapshot(frame.snapshotDump, named: "layers-200x60")

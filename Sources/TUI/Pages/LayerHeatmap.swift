@@ -68,7 +68,9 @@ struct LayerHeatmap {
             var style = palette.dim
             style.reverse = selected
             buffer.fill(cell, with: Cell(" ", style: style))
-            buffer.set(x: cell.maxX - 2, y: cell.y, Cell("-", style: style))
+            // An unbounded value (the MMR of a mostly-zero input) says so; a missing one is "-".
+            let mark = grid.values[row][column].map(Format.metric) ?? "-"
+            buffer.write(mark, x: cell.maxX - 1 - mark.count, y: cell.y, style: style, clip: cell)
             return
         }
         var style = ramp.style(t)
