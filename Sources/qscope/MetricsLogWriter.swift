@@ -24,7 +24,7 @@ final class MetricsLogWriter: Sendable {
         append(JSONLine.encode([
             ("run", .string("\(config.optimizer)/\(config.model.name)")), ("optimizer", .string(config.optimizer)),
             ("model", .string(config.model.name)), ("total_steps", .int(config.steps)),
-            ("params", .int(config.model.parameterCount)),
+            ("params", .int(config.model.parameterCount)), ("qat", config.qat.map { .string($0.label) } ?? .null),
         ]))
     }
 

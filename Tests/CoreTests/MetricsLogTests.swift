@@ -46,6 +46,13 @@ struct MetricsLogTests {
         #expect(run.malformedLines == 0)
     }
 
+    @Test func headerCarriesTheQATSetting() {
+        let line = #"{"run":"adamw/tiny","optimizer":"adamw","model":"tiny","total_steps":5,"params":1,"qat":"quest w4a4"}"#
+        var run = MetricsLogRun(id: 0, fileName: "q.metrics.jsonl")
+        run.consume(Data((line + "\n").utf8))
+        #expect(run.snapshot.qat == "quest w4a4")
+    }
+
     @Test func wholeLogBuildsTheRun() {
         var run = MetricsLogRun(id: 4, fileName: "muon-tiny.metrics.jsonl")
         #expect(run.snapshot.name == "muon-tiny")

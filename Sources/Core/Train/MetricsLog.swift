@@ -29,7 +29,7 @@ public enum MetricsLogLine: Equatable, Sendable {
             guard let optimizer = fields.string("optimizer"), let model = fields.string("model"),
                   let totalSteps = fields.int("total_steps"), let params = fields.int("params") else { return nil }
             self = .header(MetricsLogHeader(run: run, optimizer: optimizer, model: model, totalSteps: totalSteps,
-                                            parameterCount: params))
+                                            parameterCount: params, qat: fields.string("qat")))
         } else if object["final"] as? Bool == true {
             guard let status = fields.string("status").flatMap(RunStatus.init(rawValue:)),
                   let step = fields.int("step") else { return nil }
@@ -54,6 +54,8 @@ public struct MetricsLogHeader: Equatable, Sendable {
     public var model: String
     public var totalSteps: Int
     public var parameterCount: Int
+    /// The QAT setting, e.g. `quest w4a4`; nil for full precision.
+    public var qat: String? = nil
 }
 
 /// Where metrics logs live.

@@ -55,6 +55,7 @@ public struct MetricsLogRun: Sendable {
             run.model = header.model
             run.totalSteps = header.totalSteps
             run.parameterCount = header.parameterCount
+            run.qat = header.qat
             run.status = .starting
         case .record(let log):
             run.status = .running
