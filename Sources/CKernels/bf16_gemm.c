@@ -111,6 +111,8 @@ void ckernels_bf16_gemm(int emulate, ckernels_product product, int m, int n, int
         ckernels_native_gemm(product, m, n, k, alpha, a, lda, b, ldb, beta, d, ldd, c, ldc, workspace);
         return;
     }
+#else
+    (void)emulate;  // off x86-64 the emulation is the only path
 #endif
     emulated_gemm(product, m, n, k, alpha, a, lda, b, ldb, beta, d, ldd, c, ldc, (float *)workspace);
 }
