@@ -15,7 +15,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
-        .target(name: "Core", dependencies: ["CBLAS", "CLAPACKE"]),
+        // bf16 GEMM kernels; AVX512-BF16 code is enabled per function, so any x86-64 build works.
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "Core", dependencies: ["CBLAS", "CLAPACKE", "CKernels"]),
         .target(name: "Analysis", dependencies: ["Core"]),
         .target(name: "TUI", dependencies: ["Core", "Analysis", "CNcursesw"]),
         .executableTarget(

@@ -15,6 +15,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Optimizer to time, or `all`.")
     var optimizer = "adamw"
 
+    @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper ns_dtype=bfloat16 (repeatable; every timed optimizer must take it).", valueName: "key=value"))
+    var hyper: [String] = []
+
     @OptionGroup var qat: QATOptions
     @OptionGroup var shape: BatchOptions
 
@@ -38,7 +41,9 @@ struct BenchCommand: ParsableCommand {
         }
         let optimizers = optimizer == "all" ? OptimizerFactory.names : [optimizer]
         let qat = try self.qat.config()
-        for name in optimizers { _ = try OptimizerFactory.make(name, layout: ParameterLayout(config: sizes[0]), hyper: Hyper()) }
+        var hyper = Hyper()
+        for item in self.hyper { try hyper.set(cli: item) }
+        for name in optimizers { _ = try OptimizerFactory.make(name, layout: ParameterLayout(config: sizes[0]), hyper: hyper) }
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
         let peak = Benchmark.sgemmPeak(threads: threads)
@@ -49,8 +54,8 @@ struct BenchCommand: ParsableCommand {
         }
         for size in sizes {
             for name in optimizers {
-                let result = try Benchmark.run(model: size, optimizer: name, batch: shape.batch, seq: shape.seq, threads: threads,
-                                               qat: qat, minSeconds: seconds)
+                let result = try Benchmark.run(model: size, optimizer: name, hyper: hyper, batch: shape.batch, seq: shape.seq,
+                                               threads: threads, qat: qat, minSeconds: seconds)
                 Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
             }
         }

@@ -110,12 +110,7 @@ struct RunOptions: ParsableArguments {
         base.steps = steps ?? defaultSteps
         base.qat = try qat.config()
         if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
-        for item in hyper {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
-            }
-            base.hyper[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
-        }
+        for item in hyper { try base.hyper.set(cli: item) }
         return base
     }
 

@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--seconds", type=float, help="qscope side: minimum seconds timed per size")
     ap.add_argument("--shampoo-src", help="PyTorch side: facebookresearch/optimizers checkout (35b201e1)")
     ap.add_argument("--qscope", default=str(ROOT / ".build/release/qscope"), help="the qscope binary")
+    ap.add_argument("--hyper", action="append", default=[], metavar="KEY=VALUE",
+                    help="qscope side: an optimizer hyperparameter, e.g. ns_dtype=bfloat16 (repeatable)")
     args = ap.parse_args()
 
     common = ["--model", args.model, "--optimizer", args.optimizer, "--threads", str(args.threads), "--json"]
@@ -51,6 +53,8 @@ def main():
     qscope_cmd = [args.qscope, "bench", *common]
     if args.seconds is not None:
         qscope_cmd += ["--seconds", str(args.seconds)]
+    for item in args.hyper:
+        qscope_cmd += ["--hyper", item]
 
     torch = run(torch_cmd)
     qscope = run(qscope_cmd)
@@ -58,7 +62,7 @@ def main():
     head = (f"{'model':6} {'optimizer':9} {'params':>10} | {'opt ms torch':>12} {'qscope':>8} {'ratio':>7} | "
             f"{'step ms torch':>13} {'qscope':>8} {'ratio':>6} | {'B/param torch':>13} {'qscope':>7} | target")
     print(f"optimizer ms: MEAN over the timed steps (refreshes included); step ms: median. "
-          f"Target: optimizer ratio <= {TARGET}.")
+          f"Target: optimizer ratio <= {TARGET}." + (f" qscope --hyper {' '.join(args.hyper)}" if args.hyper else ""))
     print(head)
     print("-" * len(head))
     missing = []

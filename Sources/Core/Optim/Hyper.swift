@@ -63,6 +63,14 @@ public struct Hyper: Sendable, Equatable, Codable {
         set { values[key] = newValue }
     }
 
+    /// Sets one `--hyper KEY=VALUE` item (the value parsed as `HyperValue(cli:)`).
+    public mutating func set(cli item: String) throws {
+        guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+            throw QScopeError.badInput("--hyper takes KEY=VALUE (got '\(item)')")
+        }
+        values[String(item[..<eq])] = HyperValue(cli: String(item[item.index(after: eq)...]))
+    }
+
     /// Throws for any key outside `known` (plus the keys every optimizer takes).
     public func requireKnown(_ known: Set<String>, optimizer: String) throws {
         let all = known.union(["lr", "weight_decay", "momentum"])

@@ -8,11 +8,13 @@
 ///
 /// They differ by a relative ε/‖X‖_F in the normalised input, which is below Float32 resolution for
 /// ‖X‖ ≈ 1 but 1% at ‖X‖ = 1e-5 and a factor of 2 at ‖X‖ = ε. NS runs in Float32 through
-/// `NewtonSchulz<Float>` (the references use bf16; algorithms.md §0.3 advises Float32/Float64).
+/// `NewtonSchulz<Float>` by default (algorithms.md §0.3 advises Float32/Float64), or in the
+/// references' bf16 through `BFloat16NewtonSchulz` (its doc lists where it rounds).
 ///
 /// Hyperparameter keys (reference names): `ns_steps` (5), `ns_eps` (1e-7), `ns_eps_mode`
 /// ("add" | "clamp"; the default depends on the optimizer), `ns_coefficients` ([a, b, c], default
-/// KellerJordan's (3.4445, −4.7750, 2.0315)).
+/// KellerJordan's (3.4445, −4.7750, 2.0315)), `ns_dtype` ("float32" | "bfloat16", default
+/// "float32").
 public struct Orthogonalization: Sendable, Equatable {
     public enum EpsilonMode: String, Sendable, CaseIterable {
         case add, clamp
@@ -24,23 +26,25 @@ public struct Orthogonalization: Sendable, Equatable {
     public var c: Double
     public var epsilon: Double
     public var epsilonMode: EpsilonMode
+    public var precision: NewtonSchulzPrecision
 
     /// The hyperparameter keys this configuration reads.
-    public static let hyperKeys: Set<String> = ["ns_steps", "ns_eps", "ns_eps_mode", "ns_coefficients"]
+    public static let hyperKeys: Set<String> = ["ns_steps", "ns_eps", "ns_eps_mode", "ns_coefficients", "ns_dtype"]
 
     public init(steps: Int = 5,
                 coefficients: (a: Double, b: Double, c: Double) = NewtonSchulz<Float>.defaultCoefficients,
-                epsilon: Double = 1e-7, epsilonMode: EpsilonMode = .add) {
+                epsilon: Double = 1e-7, epsilonMode: EpsilonMode = .add, precision: NewtonSchulzPrecision = .float32) {
         precondition(steps >= 0, "Newton–Schulz steps must be non-negative")
         precondition(epsilon > 0 && epsilon.isFinite, "Newton–Schulz eps must be positive")
         self.steps = steps
         (a, b, c) = coefficients
         self.epsilon = epsilon
         self.epsilonMode = epsilonMode
+        self.precision = precision
     }
 
-    /// Reads `ns_steps`, `ns_eps`, `ns_eps_mode` and `ns_coefficients`; `defaultMode` is the eps
-    /// placement of the optimizer's reference.
+    /// Reads `ns_steps`, `ns_eps`, `ns_eps_mode`, `ns_coefficients` and `ns_dtype`; `defaultMode`
+    /// is the eps placement of the optimizer's reference.
     public init(hyper: Hyper, defaultMode: EpsilonMode) throws {
         let steps = try hyper.int("ns_steps", default: 5)
         guard steps >= 0, steps <= 100 else {
@@ -60,8 +64,10 @@ public struct Orthogonalization: Sendable, Equatable {
             }
             coefficients = (list[0], list[1], list[2])
         }
+        let dtype = try hyper.string("ns_dtype", default: NewtonSchulzPrecision.float32.rawValue,
+                                     allowed: NewtonSchulzPrecision.allCases.map(\.rawValue))
         self.init(steps: steps, coefficients: coefficients, epsilon: eps,
-                  epsilonMode: EpsilonMode(rawValue: mode)!)
+                  epsilonMode: EpsilonMode(rawValue: mode)!, precision: NewtonSchulzPrecision(rawValue: dtype)!)
     }
 
     /// A workspace for rows×cols matrices (allocated once; keep it in `TensorState.workspace`).
@@ -90,8 +96,8 @@ public final class OrthogonalizationWorkspace {
     public let configuration: Orthogonalization
     /// rows×cols, row-major: the input of `run()`, then its output.
     public let buffer: UnsafeMutablePointer<Float>
-    private let newtonSchulz: NewtonSchulz<Float>
-    /// ε as Float, the value `NewtonSchulz` adds to the Float norm.
+    private let engine: Engine
+    /// ε as Float, the value both engines add to the norm.
     private let epsilonFloat: Float
 
     init(rows: Int, cols: Int, configuration: Orthogonalization) {
@@ -101,13 +107,25 @@ public final class OrthogonalizationWorkspace {
         self.configuration = configuration
         buffer = .allocate(capacity: rows * cols)
         buffer.initialize(repeating: 0, count: rows * cols)
-        newtonSchulz = NewtonSchulz<Float>(
-            rows: rows, cols: cols, coefficients: (configuration.a, configuration.b, configuration.c),
-            epsilon: configuration.epsilon)
+        let coefficients = (configuration.a, configuration.b, configuration.c)
+        switch configuration.precision {
+        case .float32:
+            engine = .float32(NewtonSchulz<Float>(rows: rows, cols: cols, coefficients: coefficients,
+                                                  epsilon: configuration.epsilon))
+        case .bfloat16:
+            engine = .bfloat16(BFloat16NewtonSchulz(rows: rows, cols: cols, coefficients: coefficients,
+                                                    epsilon: configuration.epsilon))
+        }
         epsilonFloat = Float(configuration.epsilon)
     }
 
     deinit { buffer.deallocate() }
+
+    /// The Newton–Schulz workspace of the configured precision.
+    private enum Engine {
+        case float32(NewtonSchulz<Float>)
+        case bfloat16(BFloat16NewtonSchulz)
+    }
 
     /// Orthogonalises `buffer` in place. A non-finite input (a NaN or Inf momentum) cannot be
     /// orthogonalised; the buffer is then filled with NaN so the parameter, and the next loss, show
@@ -117,7 +135,10 @@ public final class OrthogonalizationWorkspace {
         let count = rows * cols
         if configuration.epsilonMode == .clamp { clampNormalisation(count: count) }
         do {
-            try newtonSchulz.orthogonalize(buffer, into: buffer, steps: configuration.steps)
+            switch engine {
+            case .float32(let ns): try ns.orthogonalize(buffer, into: buffer, steps: configuration.steps)
+            case .bfloat16(let ns): try ns.orthogonalize(buffer, into: buffer, steps: configuration.steps)
+            }
             return true
         } catch {
             buffer.update(repeating: .nan, count: count)
@@ -125,13 +146,15 @@ public final class OrthogonalizationWorkspace {
         }
     }
 
-    /// `NewtonSchulz` divides by fl(‖X‖) + ε (the "add" placement). For "clamp" the input is
-    /// rescaled first so that the same division yields X / max(‖X‖, ε):
+    /// Both Newton–Schulz engines divide by fl(‖X‖) + ε (the "add" placement). For "clamp" the
+    /// input is rescaled first so that the same division yields X / max(‖X‖, ε):
     ///
     /// - ‖X‖ ≥ ε: scale X by k = 2^j, the smallest power of two with k·‖X‖ ≥ 2^25·ε. Then ε is
     ///   below half an ulp of fl(k‖X‖), so fl(k‖X‖) + ε rounds back to fl(k‖X‖). Scaling by a power
     ///   of two is exact (the Double sum of squares scales by 4^j, its square root by 2^j), so the
-    ///   division (kX)/(k‖X‖) gives bit for bit X/‖X‖: exactly the clamp in Float32.
+    ///   division (kX)/(k‖X‖) gives bit for bit X/‖X‖: exactly the clamp in Float32. Rounding to
+    ///   bf16 commutes with the power-of-two scaling, and ε stays below half a bf16 ulp too, so
+    ///   the bf16 engine gets the exact clamp as well.
     /// - 0 < ‖X‖ < ε: scale X by k = ε/(ε − ‖X‖); then k‖X‖ + ε = kε and the result is X/ε, up to
     ///   a few Float32 roundings.
     /// - ‖X‖ = 0 or non-finite: unchanged (NS maps 0 to 0, and rejects NaN/Inf).

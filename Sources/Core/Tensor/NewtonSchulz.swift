@@ -7,7 +7,8 @@
 ///
 /// (a, b, c) = (3.4445, −4.7750, 2.0315), eps = 1e-7, 5 steps. The output's singular values are
 /// not 1 but lie in roughly [0.68, 1.13]. The reference runs this in bf16; here it runs in the
-/// workspace's T (Float32 for training, Float64 for oracles), as §0.3 advises.
+/// workspace's T (Float32 for training, Float64 for oracles), as §0.3 advises. The references'
+/// bf16 arithmetic is `BFloat16NewtonSchulz` (see `NewtonSchulzPrecision`).
 ///
 /// Shapes: G and the output are rows×cols row-major. Internally X is s×l with s = min(rows, cols),
 /// l = max, so the Gram matrices are the small s×s ones. Cost per step: s²l (syrk) + s³ (syrk)
@@ -96,4 +97,12 @@ public final class NewtonSchulz<T: LinalgScalar> {
             T._copy(x, to: out, count: s * l, dividingBy: 1)
         }
     }
+}
+
+/// The arithmetic Newton–Schulz runs in for training (hyperparameter `ns_dtype`).
+public enum NewtonSchulzPrecision: String, Sendable, CaseIterable {
+    /// `NewtonSchulz<Float>`: Float32 throughout (the default; what the golden tests pin).
+    case float32
+    /// `BFloat16NewtonSchulz`: the references' bf16 iterate and products, fp32 accumulation.
+    case bfloat16
 }

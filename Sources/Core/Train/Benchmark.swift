@@ -26,12 +26,13 @@ public enum Benchmark {
 
     /// Runs `warmup` untimed steps, then times steps until `minSteps` are done and at least
     /// `minSeconds` have passed. Data are random bytes: speed does not depend on the text.
-    public static func run(model config: ModelConfig, optimizer name: String = "adamw", batch: Int, seq: Int,
-                           threads: Int, qat: QATConfig? = nil, warmup: Int = 3, minSteps: Int = 10,
-                           minSeconds: Double = 2) throws -> Result {
+    /// `hyper` overrides the optimizer's defaults (e.g. `ns_dtype`).
+    public static func run(model config: ModelConfig, optimizer name: String = "adamw", hyper: Hyper = Hyper(),
+                           batch: Int, seq: Int, threads: Int, qat: QATConfig? = nil, warmup: Int = 3,
+                           minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
         let model = try DataParallelModel(config: config, batch: batch, seq: seq, shardCount: threads)
         try model.setQAT(qat.map(QATPlan.init))
-        let optimizer = try OptimizerFactory.make(name, layout: model.layout, hyper: Hyper())
+        let optimizer = try OptimizerFactory.make(name, layout: model.layout, hyper: hyper)
         optimizer.threads = threads
         var rng = RNG(seed: 42)
         model.initialize(rng: &rng)
