@@ -186,6 +186,18 @@ struct DashboardStateTests {
         #expect(state.notice == nil)  // the next key clears a notice
     }
 
+    @Test func measureAllAsksEveryRunStillTraining() {
+        var runs = Fixtures.six
+        for i in runs.indices { runs[i].status = .running }
+        runs[2].status = .finished
+        var state = DashboardState(page: .compare)
+        #expect(state.apply(.measureAll, context: DashboardContext(runs: runs)) == .measureAll(runIDs: [0, 1, 3, 4, 5]))
+        #expect(state.notice == "measuring 5 runs at their next step")
+        for i in runs.indices { runs[i].status = .stopped }
+        #expect(state.apply(.measureAll, context: DashboardContext(runs: runs)) == nil)
+        #expect(KeyMap.dashboard.action(for: .character("M"), state: state) == .measureAll)
+    }
+
     @Test func formOpensWithTheSelectedRunAndEdits() {
         var state = DashboardState(selectedRun: 1)
         _ = state.apply(.openForm, context: Self.context)

@@ -151,6 +151,8 @@ public final class Dashboard {
                 stop(id)
             case .measure(let id):
                 controls[id]?.requestMeasurement()
+            case .measureAll(let ids):
+                ids.forEach { controls[$0]?.requestMeasurement() }
             case .restart(let id):
                 guard let launcher else { throw QScopeError.badInput("this dashboard cannot restart runs") }
                 stop(id)

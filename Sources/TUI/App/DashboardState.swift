@@ -130,6 +130,10 @@ public struct DashboardState: Equatable, Sendable {
             sort.reversed.toggle()
         case .togglePauseRun, .stopRun, .restartRun, .measureRun, .confirmYes, .confirmNo:
             return applyRunControl(action, context: context)
+        case .measureAll:
+            let live = context.runs.filter { !$0.status.isTerminal }.map(\.id)
+            notice = live.isEmpty ? "no run is training" : "measuring \(live.count) runs at their next step"
+            return live.isEmpty ? nil : .measureAll(runIDs: live)
         case .export:
             return .export(page)
         case .openForm, .formNextField, .formPreviousField, .formNextValue, .formPreviousValue, .formType,
@@ -183,6 +187,7 @@ public enum DashboardEffect: Equatable, Sendable {
     case stop(runID: Int)
     case restart(runID: Int)
     case measure(runID: Int)
+    case measureAll(runIDs: [Int])
     case start(RunRequest)
     case export(DashboardPage)
     /// Switch to the next theme (the Dashboard loads it and rebuilds its palette).

@@ -21,6 +21,8 @@ public enum DashboardAction: Equatable, Sendable {
     case cycleSort, reverseSort
     // The selected run.
     case togglePauseRun, stopRun, restartRun, measureRun
+    /// Measure every run that is still training (for the Compare view's GPTQ column).
+    case measureAll
     case export
     case openForm
     case confirmYes, confirmNo
@@ -145,8 +147,8 @@ public struct KeyMap: Equatable, Sendable {
         KeyBinding(keys: [.character("r")], description: "restart run", action: .restartRun, section: .runs,
                    inHelpBar: false),
         KeyBinding(keys: [.character("n")], description: "new run", action: .openForm, section: .runs),
-        KeyBinding(keys: [.character("m")], description: "measure now", action: .measureRun, section: .runs,
-                   inHelpBar: false),
+        KeyBinding(keys: [.character("m"), .character("M")], description: "measure now / all",
+                   actions: [.measureRun, .measureAll], section: .runs),
         KeyBinding(keys: [.character("e")], description: "export view", action: .export, section: .runs,
                    hint: "export"),
 
