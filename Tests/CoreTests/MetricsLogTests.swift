@@ -46,6 +46,15 @@ struct MetricsLogTests {
         #expect(run.malformedLines == 0)
     }
 
+    @Test func aLongSilentUnfinishedRunIsFlagged() {
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        run.consume(Data((Self.header + "\n" + Self.record(3, loss: 4) + "\n").utf8))
+        #expect(run.snapshot(quietFor: 30).message == nil)
+        #expect(run.snapshot(quietFor: 300).message == "no new record for over 2 min: stopped elsewhere?")
+        run.consume(Data((Self.final + "\n").utf8))
+        #expect(run.snapshot(quietFor: 3000).message == nil)  // it ended: silence is expected
+    }
+
     @Test func headerCarriesTheQATSetting() {
         let line = #"{"run":"adamw/tiny","optimizer":"adamw","model":"tiny","total_steps":5,"params":1,"qat":"quest w4a4"}"#
         var run = MetricsLogRun(id: 0, fileName: "q.metrics.jsonl")

@@ -10,6 +10,8 @@ public final class MetricsLogDirectory {
     public let path: String
     private let board: RunBoard
     private var runs: [String: MetricsLogRun] = [:]
+    /// The logs whose runs were last published as quiet (see `MetricsLogRun.snapshot(quietFor:)`).
+    private var quiet: Set<String> = []
 
     public init(path: String, board: RunBoard) {
         self.path = path
@@ -36,7 +38,13 @@ public final class MetricsLogDirectory {
                   let bytes = try? handle.readToEnd() else { continue }
             let changed = run.consume(bytes)
             runs[name] = run
-            if changed || isNew { board.publish(run.snapshot) }
+            let modified = (try? fileManager.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? Date()
+            let silence = Date().timeIntervalSince(modified)
+            let isQuiet = silence >= MetricsLogRun.quietLimit && !run.snapshot.status.isTerminal
+            if changed || isNew || isQuiet != quiet.contains(name) {
+                board.publish(run.snapshot(quietFor: silence))
+                if isQuiet { quiet.insert(name) } else { quiet.remove(name) }
+            }
         }
     }
 }

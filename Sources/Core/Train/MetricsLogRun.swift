@@ -28,6 +28,21 @@ public struct MetricsLogRun: Sendable {
         return shown
     }
 
+    /// The run as the log describes it after `seconds` without a new line: a run that has not
+    /// ended but whose log has been quiet for `MetricsLogRun.quietLimit` or more is flagged, since
+    /// its process may have been killed before it could write its final line.
+    public func snapshot(quietFor seconds: Double) -> RunSnapshot {
+        var shown = snapshot
+        guard !shown.status.isTerminal, seconds >= Self.quietLimit else { return shown }
+        // The limit, not the silence, goes in the note: it is published once, when the run goes quiet.
+        let note = "no new record for over \(Int(Self.quietLimit / 60)) min: stopped elsewhere?"
+        shown.message = shown.message.map { "\($0); \(note)" } ?? note
+        return shown
+    }
+
+    /// Seconds of silence after which an unfinished run is flagged.
+    public static let quietLimit = 120.0
+
     /// Takes the complete lines at the start of `bytes` (the file's content from `offset` on);
     /// true when any line was taken.
     @discardableResult
