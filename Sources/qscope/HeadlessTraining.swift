@@ -46,6 +46,12 @@ struct HeadlessTraining {
                                  : prefix + ProgressLine.text(record, total: config.steps))
             }
         })
+        // The optimizer's size is known once each trainer exists, which `start` waited for.
+        for (id, log) in logs.enumerated() {
+            if let bytes = board.snapshot(id: id)?.optimizerStateBytes {
+                log?.append(JSONLine.encode([("state_bytes", .int(bytes))]))
+            }
+        }
         // Each run's final line goes to its log as soon as that run ends (not after the others),
         // so a watcher sees a diverged run stop while the rest train on.
         var running = Set(threads.indices)

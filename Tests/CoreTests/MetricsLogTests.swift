@@ -55,6 +55,12 @@ struct MetricsLogTests {
         #expect(run.snapshot(quietFor: 3000).message == nil)  // it ended: silence is expected
     }
 
+    @Test func optimizerStateLineSetsTheStateSize() {
+        var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
+        run.consume(Data((Self.header + "\n" + #"{"state_bytes":493536}"# + "\n").utf8))
+        #expect(run.snapshot.optimizerStateBytes == 493_536 && run.malformedLines == 0)
+    }
+
     @Test func headerCarriesTheQATSetting() {
         let line = #"{"run":"adamw/tiny","optimizer":"adamw","model":"tiny","total_steps":5,"params":1,"qat":"quest w4a4"}"#
         var run = MetricsLogRun(id: 0, fileName: "q.metrics.jsonl")

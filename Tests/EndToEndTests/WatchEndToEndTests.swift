@@ -34,8 +34,9 @@ struct WatchEndToEndTests {
         let log = try String(contentsOf: directory.appendingPathComponent("x.metrics.jsonl"), encoding: .utf8)
         let lines = log.split(separator: "\n")
         #expect(lines.first?.hasPrefix(#"{"run":"adamw/tiny","optimizer":"adamw","model":"tiny","total_steps":20,"#) == true)
-        #expect(lines.count == 6)  // header, steps 0, 10, 20, the probe's last measurement, final
-        #expect(lines[4].hasPrefix(#"{"probe":{"#) && lines[4].contains(#""gptq""#))
+        #expect(lines.count == 7)  // header, state size, steps 0, 10, 20, the probe's last measurement, final
+        #expect(lines.contains { $0.hasPrefix(#"{"state_bytes":"#) })
+        #expect(lines.contains { $0.hasPrefix(#"{"probe":{"#) && $0.contains(#""gptq""#) })
         #expect(lines.last?.contains(#""final":true,"status":"finished""#) == true)
     }
 

@@ -12,6 +12,8 @@ public enum MetricsLogLine: Equatable, Sendable {
     case record(TrainLog)
     /// What the run's probe measured (per-layer statistics, error propagation, PTQ losses).
     case probe(ProbeReport)
+    /// Bytes of optimizer state, written once the optimizer exists: `{"state_bytes": N}`.
+    case optimizerState(bytes: Int)
     /// How the run ended, and at which step.
     case end(status: RunStatus, step: Int, message: String?)
 
@@ -20,7 +22,9 @@ public enum MetricsLogLine: Equatable, Sendable {
         guard let data = line.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         let fields = JSONFields(object)
-        if let probe = object["probe"] {
+        if object.count == 1, let bytes = fields.int("state_bytes") {
+            self = .optimizerState(bytes: bytes)
+        } else if let probe = object["probe"] {
             guard JSONSerialization.isValidJSONObject(probe),
                   let data = try? JSONSerialization.data(withJSONObject: probe),
                   let report = ProbeReport(json: data) else { return nil }

@@ -91,6 +91,8 @@ public struct MetricsLogRun: Sendable {
             }
         case .probe(let report):
             run.record(report)
+        case .optimizerState(let bytes):
+            run.optimizerStateBytes = bytes
         case let .end(status, step, message):
             run.status = status
             run.step = step
