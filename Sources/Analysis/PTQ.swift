@@ -39,8 +39,8 @@ public enum PTQ {
                             evalBatches: evalBatches, perLayer: perLayer)
     }
 
-    /// The same on `model` as it stands (its parameters are changed during the call and
-    /// restored), with `sampler`'s validation batches, and its training batches for GPTQ.
+    /// The same on `model` as it stands (with GPTQ its parameters are changed during the call
+    /// and restored), with `sampler`'s validation batches, and its training batches for GPTQ.
     public static func evaluate(model: Transformer, sampler: BatchSampler, weights: WeightQuantization?,
                                 input: RoundToNearest?, quantizeHead: Bool = false, evalBatches: Int,
                                 perLayer: Bool) throws -> Report {
@@ -49,8 +49,9 @@ public enum PTQ {
         if case .gptq(let gptq, let batches) = weights {
             gptqWeights = try gptqParameters(model: model, sampler: sampler, gptq: gptq, batches: batches)
         }
-        let exact = Tensor(shape: model.parameters.shape)
-        exact.copy(from: model.parameters)
+        // Only GPTQ writes into the parameters: keep the exact ones to put back.
+        let exact = gptqWeights.map { _ in Tensor(shape: model.parameters.shape) }
+        exact?.copy(from: model.parameters)
         var headWeight: RoundToNearest?
         switch weights {
         case .rtn(let rtn)?: headWeight = rtn
@@ -68,7 +69,8 @@ public enum PTQ {
                     (model.parameters.data + info.offset).update(from: gptqWeights.data + info.offset, count: info.count)
                 }
             }
-            defer { model.parameters.copy(from: exact) }
+            // An empty plan runs on the parameters themselves, so the exact ones return only after.
+            defer { exact.map { model.parameters.copy(from: $0) } }
             model.setQuantPlan(plan)
             return model.validationLoss(sampler, batches: evalBatches)
         }

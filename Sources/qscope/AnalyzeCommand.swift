@@ -46,14 +46,14 @@ struct AnalyzeCommand: ParsableCommand {
             for b in summary.blocks {
                 Output.line(JSONLine.encode([
                     ("block", .int(b.layer)), ("r_out", .double(b.outputError)), ("local_error", .double(b.localError)),
-                    ("max_linear_gain", .double(b.maxLinearGain ?? .nan)),
+                    ("max_linear_gain", .number(b.maxLinearGain)),
                 ]))
             }
             Output.line(JSONLine.encode([
                 ("summary", .bool(true)), ("quantization", .string(label)), ("step", .int(report.step)),
                 ("r_l", .double(report.outputError)), ("propagated_share", .double(summary.propagatedShare)),
                 ("max_gain_module", .string(summary.maxGain?.name ?? "")),
-                ("max_gain", .double(summary.maxGain?.gain ?? .nan)), ("seconds", .double(seconds)),
+                ("max_gain", .number(summary.maxGain?.gain)), ("seconds", .double(seconds)),
             ]))
             return
         }

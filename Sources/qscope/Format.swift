@@ -1,3 +1,4 @@
+import Analysis
 import Core
 import Foundation
 import TUI
@@ -23,8 +24,8 @@ enum ProgressLine {
 enum JSONLine {
     static func record(_ log: TrainLog, optimizer: String? = nil) -> String {
         encode((optimizer.map { [("optimizer", JSONValue.string($0))] } ?? []) + [
-            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", log.loss.map(JSONValue.double) ?? .null),
-            ("val_loss", log.valLoss.map(JSONValue.double) ?? .null), ("lr", .double(log.learningRate)),
+            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", .number(log.loss)),
+            ("val_loss", .number(log.valLoss)), ("lr", .double(log.learningRate)),
             ("grad_norm", .double(log.gradNorm)), ("tokens_per_s", .double(log.tokensPerSecond)),
             ("elapsed_s", .double(log.elapsed)),
         ])
@@ -35,8 +36,8 @@ enum JSONLine {
             ("final", .bool(true)), ("status", .string(snapshot?.status.rawValue ?? "failed")),
             ("optimizer", .string(config.optimizer)), ("model", .string(config.model.name)),
             ("step", .int(snapshot?.step ?? 0)), ("tokens", .int(snapshot?.tokens ?? 0)),
-            ("loss", snapshot?.trainLoss.map(JSONValue.double) ?? .null),
-            ("val_loss", snapshot?.valLoss.map(JSONValue.double) ?? .null),
+            ("loss", .number(snapshot?.trainLoss)),
+            ("val_loss", .number(snapshot?.valLoss)),
             ("params", .int(config.model.parameterCount)),
             ("params_non_embedding", .int(config.model.nonEmbeddingParameterCount)),
             ("qat", config.qat.map { .string($0.method.rawValue) } ?? .null),
@@ -44,10 +45,10 @@ enum JSONLine {
             ("act_bits", config.qat.map { .int($0.inputBits) } ?? .null),
             ("elapsed_s", .double(snapshot?.elapsed ?? 0)),
             ("probe_s", .double(snapshot?.probeSeconds ?? 0)),
-            ("ptq_rtn_increase", snapshot?.ptq.map { .double($0.rtn - $0.fullPrecision) } ?? .null),
-            ("r_l", snapshot?.propagation.map { .double($0.outputError) } ?? .null),
-            ("mean_mmr", snapshot?.layers?.mean(.mmr).map(JSONValue.double) ?? .null),
-            ("mean_kurtosis", snapshot?.layers?.mean(.kurtosis).map(JSONValue.double) ?? .null),
+            ("ptq_rtn_increase", .number(snapshot?.ptq.map { $0.rtn - $0.fullPrecision })),
+            ("r_l", .number(snapshot?.propagation?.outputError)),
+            ("mean_mmr", .number(snapshot?.layers?.mean(.mmr))),
+            ("mean_kurtosis", .number(snapshot?.layers?.mean(.kurtosis))),
             ("saved", saved.map(JSONValue.string) ?? .null),
             ("message", snapshot?.message.map(JSONValue.string) ?? .null),
         ])
@@ -55,6 +56,9 @@ enum JSONLine {
 
     enum JSONValue {
         case int(Int), double(Double), string(String), bool(Bool), null
+
+        /// A number that may be absent: null then (a non-finite one also renders as null).
+        static func number(_ value: Double?) -> JSONValue { value.map(JSONValue.double) ?? .null }
     }
 
     /// Keys keep the given order, which JSONSerialization would not.
@@ -80,5 +84,27 @@ enum JSONLine {
 enum Output {
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// `value` in `format`, or "n/a" when it is absent.
+    static func number(_ value: Double?, _ format: String) -> String {
+        value.map { String(format: format, $0) } ?? "n/a"
+    }
+
+    /// Each predictor's Pearson and Spearman correlation with the PTQ loss increase: one JSON
+    /// object per metric, or a small table (with a note when fewer than 3 `units` were measured).
+    static func correlations(_ list: [Predictors.Correlations], json: Bool, measured: Int, units: String) {
+        for c in list where json {
+            line(JSONLine.encode([("metric", .string(c.metric)), ("pearson", .number(c.pearson)),
+                                  ("spearman", .number(c.spearman)), ("n", .int(c.count))]))
+        }
+        guard !json else { return }
+        line("")
+        line("predictor of the RTN increase   Pearson  Spearman")
+        for c in list {
+            line(Format.pad(c.metric, to: 30) + Format.padLeft(number(c.pearson, "%+.3f"), to: 9)
+                 + Format.padLeft(number(c.spearman, "%+.3f"), to: 10))
+        }
+        if measured < 3 { line("(correlations need at least 3 \(units))") }
     }
 }

@@ -35,11 +35,9 @@ struct HeadlessTraining {
         }
         let signals = TerminalSignals.install()
         defer { signals.restore() }
-        var ids = 0
-        let threads = try runs.start(board: board, savePath: savePath, onLog: { config in
+        let threads = try runs.start(board: board, savePath: savePath, onLog: { id, config in
             let prefix = several ? Format.pad(config.optimizer, to: 8) : ""
-            let log = logs[ids]
-            ids += 1
+            let log = logs[id]
             return { record in
                 log?.append(record)
                 Output.line(json ? JSONLine.record(record, optimizer: several ? config.optimizer : nil)

@@ -33,7 +33,7 @@ final class MetricsLogWriter: Sendable {
     /// Appends a log record, then what the probe measured at that step, if it ran.
     func append(_ record: TrainLog) {
         append(JSONLine.record(record))
-        if let probe = record.probe { append("{\"probe\":" + probe.json + "}") }
+        if let probe = record.probe { append(probe.logLine) }
     }
 
     /// Appends one line (a JSON object without its newline). A failed write costs the

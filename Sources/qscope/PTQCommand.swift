@@ -70,7 +70,7 @@ struct PTQCommand: ParsableCommand {
                 ("summary", .bool(true)), ("quantization", .string(label)),
                 ("val_loss_fp", .double(report.fullPrecisionLoss)), ("val_loss_quantized", .double(report.quantizedLoss)),
                 ("increase", .double(report.increase)),
-                ("val_loss_head_only", report.headOnlyLoss.map { .double($0) } ?? .null),
+                ("val_loss_head_only", .number(report.headOnlyLoss)),
             ]))
         } else {
             if let headOnly = report.headOnlyLoss {

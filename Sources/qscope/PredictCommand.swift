@@ -43,30 +43,17 @@ struct PredictCommand: ParsableCommand {
             if json {
                 Output.line(JSONLine.encode([
                     ("checkpoint", .string(path)), ("name", .string(m.name)), ("val_loss_fp", .double(m.fullPrecisionLoss)),
-                    ("ptq_increase", .double(m.ptqIncrease)), ("mmr", Self.value(m.mmr)),
-                    ("kurtosis", Self.value(m.kurtosis)), ("rms_kurtosis", Self.value(m.rmsKurtosis)),
+                    ("ptq_increase", .double(m.ptqIncrease)), ("mmr", .number(m.mmr)),
+                    ("kurtosis", .number(m.kurtosis)), ("rms_kurtosis", .number(m.rmsKurtosis)),
                     ("r_l", .double(m.outputError)),
                 ]))
             } else {
                 Output.line(Format.pad(m.name, to: 33) + String(format: " %8.4f  %+11.4f  ", m.fullPrecisionLoss, m.ptqIncrease)
-                    + Format.padLeft(Self.text(m.mmr, "%.2f"), to: 6) + "  " + Format.padLeft(Self.text(m.kurtosis, "%.2f"), to: 8)
-                    + "  " + Format.padLeft(Self.text(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
+                    + Format.padLeft(Output.number(m.mmr, "%.2f"), to: 6) + "  " + Format.padLeft(Output.number(m.kurtosis, "%.2f"), to: 8)
+                    + "  " + Format.padLeft(Output.number(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
             }
         }
-        let correlations = Predictors.correlations(models)
-        if !json { Output.line("\nmetric         Pearson  Spearman   (with the PTQ loss increase, \(models.count) checkpoints)") }
-        for c in correlations {
-            if json {
-                Output.line(JSONLine.encode([
-                    ("metric", .string(c.metric)), ("pearson", Self.value(c.pearson)),
-                    ("spearman", Self.value(c.spearman)), ("n", .int(c.count)),
-                ]))
-            } else {
-                Output.line(Format.pad(c.metric, to: 13) + " " + Format.padLeft(Self.text(c.pearson, "%+.3f"), to: 8)
-                    + "  " + Format.padLeft(Self.text(c.spearman, "%+.3f"), to: 8))
-            }
-        }
-        if models.count < 3 && !json { Output.line("(correlations need at least 3 checkpoints)") }
+        Output.correlations(Predictors.correlations(models), json: json, measured: models.count, units: "checkpoints")
         if json {
             Output.line(JSONLine.encode([("summary", .bool(true)), ("checkpoints", .int(models.count)),
                                          ("quantization", .string(quantization.label + " rtn"))]))
@@ -79,8 +66,4 @@ struct PredictCommand: ParsableCommand {
         let qat = config.qat.map { " \($0.label)" } ?? ""
         return "\(config.optimizer)/\(config.model.name)@\(file.metadata["qscope.step"] ?? "?")\(qat)"
     }
-
-    static func value(_ x: Double?) -> JSONLine.JSONValue { x.map { .double($0) } ?? .null }
-
-    static func text(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "n/a" }
 }

@@ -158,12 +158,13 @@ struct PreparedRuns {
     /// Steps between probe measurements; 0 leaves runs unprobed.
     let statsEvery: Int
 
-    /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`.
+    /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`; `onLog(id, config)`
+    /// makes each run's log callback.
     func start(board: RunBoard, controls: [RunControl]? = nil, savePath: @escaping (TrainConfig) -> String?,
-               onLog: (TrainConfig) -> @Sendable (TrainLog) -> Void = { _ in { _ in } }) throws -> [TrainerThread] {
+               onLog: (Int, TrainConfig) -> @Sendable (TrainLog) -> Void = { _, _ in { _ in } }) throws -> [TrainerThread] {
         try configs.enumerated().map { id, config in
             try startRun(id: id, config: config, board: board, control: controls?[id] ?? RunControl(),
-                         savePath: savePath(config), onLog: onLog(config))
+                         savePath: savePath(config), onLog: onLog(id, config))
         }
     }
 

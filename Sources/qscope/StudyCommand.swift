@@ -88,41 +88,31 @@ struct StudyReport {
     let correlations: [Predictors.Correlations]
 
     func print(json: Bool) {
-        func text(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "n/a" }
-        func value(_ x: Double?) -> JSONLine.JSONValue { x.map { .double($0) } ?? .null }
         if json {
             for r in rows {
                 let m = r.measured
                 Output.line(JSONLine.encode([
                     ("study", .bool(true)), ("optimizer", .string(m.name)), ("checkpoint", .string(r.checkpoint)),
                     ("val_loss_fp", .double(m.fullPrecisionLoss)), ("rtn_increase", .double(m.ptqIncrease)),
-                    ("gptq_increase", .double(r.gptqIncrease)), ("qat_val_loss", value(r.qatLoss)),
-                    ("qat_gap", value(r.qatGap)), ("mmr", value(m.mmr)), ("kurtosis", value(m.kurtosis)),
-                    ("rms_kurtosis", value(m.rmsKurtosis)), ("r_l", .double(m.outputError)),
+                    ("gptq_increase", .double(r.gptqIncrease)), ("qat_val_loss", .number(r.qatLoss)),
+                    ("qat_gap", .number(r.qatGap)), ("mmr", .number(m.mmr)), ("kurtosis", .number(m.kurtosis)),
+                    ("rms_kurtosis", .number(m.rmsKurtosis)), ("r_l", .double(m.outputError)),
                 ]))
             }
-            for c in correlations {
-                Output.line(JSONLine.encode([("metric", .string(c.metric)), ("pearson", value(c.pearson)),
-                                             ("spearman", value(c.spearman)), ("n", .int(c.count))]))
+        } else {
+            Output.line("")
+            Output.line("optimizer   fp loss   +RTN     +GPTQ    QAT loss  QAT gap    MMR   kurt  rms-kurt       R_L")
+            for r in rows {
+                let m = r.measured
+                Output.line(Format.pad(m.name, to: 10) + String(format: " %7.4f  %+7.4f  %+7.4f  ", m.fullPrecisionLoss,
+                                                                m.ptqIncrease, r.gptqIncrease)
+                    + Format.padLeft(Output.number(r.qatLoss, "%.4f"), to: 8) + "  "
+                    + Format.padLeft(Output.number(r.qatGap, "%+.4f"), to: 7) + "  "
+                    + Format.padLeft(Output.number(m.mmr, "%.2f"), to: 5) + "  "
+                    + Format.padLeft(Output.number(m.kurtosis, "%.1f"), to: 5) + "  "
+                    + Format.padLeft(Output.number(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
             }
-            return
         }
-        Output.line("")
-        Output.line("optimizer   fp loss   +RTN     +GPTQ    QAT loss  QAT gap    MMR   kurt  rms-kurt       R_L")
-        for r in rows {
-            let m = r.measured
-            Output.line(Format.pad(m.name, to: 10) + String(format: " %7.4f  %+7.4f  %+7.4f  ", m.fullPrecisionLoss,
-                                                            m.ptqIncrease, r.gptqIncrease)
-                + Format.padLeft(text(r.qatLoss, "%.4f"), to: 8) + "  " + Format.padLeft(text(r.qatGap, "%+.4f"), to: 7)
-                + "  " + Format.padLeft(text(m.mmr, "%.2f"), to: 5) + "  " + Format.padLeft(text(m.kurtosis, "%.1f"), to: 5)
-                + "  " + Format.padLeft(text(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
-        }
-        Output.line("")
-        Output.line("predictor of the RTN increase   Pearson  Spearman")
-        for c in correlations {
-            Output.line(Format.pad(c.metric, to: 30) + Format.padLeft(text(c.pearson, "%+.3f"), to: 9)
-                        + Format.padLeft(text(c.spearman, "%+.3f"), to: 10))
-        }
-        if rows.count < 3 { Output.line("(correlations need at least 3 optimizers)") }
+        Output.correlations(correlations, json: json, measured: rows.count, units: "optimizers")
     }
 }

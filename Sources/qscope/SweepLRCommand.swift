@@ -113,7 +113,7 @@ struct SweepLRCommand: ParsableCommand {
             if json {
                 Output.line(JSONLine.encode([
                     ("optimizer", .string(point.optimizer)), ("lr", .double(Double(point.lr))),
-                    ("val_loss", loss.map(JSONLine.JSONValue.double) ?? .null),
+                    ("val_loss", .number(loss)),
                     ("status", .string(snapshot?.status.rawValue ?? "failed")), ("steps", .int(snapshot?.step ?? 0)),
                 ]))
             } else {

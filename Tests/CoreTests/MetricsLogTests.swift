@@ -36,7 +36,7 @@ struct MetricsLogTests {
                                  inputError: 2e-3, spectralRatio: 1.002, alignmentRatio: 0.99)
         let report = ProbeReport(layers: layers, propagation: PropagationReport(step: 10, modules: [module]),
                                  ptq: PTQSummary(step: 10, fullPrecision: 2.1, rtn: 2.2, gptq: 2.15))
-        let line = "{\"probe\":" + report.json + "}"
+        let line = report.logLine
         #expect(!line.contains("\n") && line.contains("\"rms_kurtosis\"") == false && line.contains("\"alignment_ratio\""))
         #expect(MetricsLogLine(json: Substring(line)) == .probe(report))
         var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The file is a header object, then one object per log record (the same object `--json`
 /// prints per step) with, after the record of a step the probe measured, `{"probe": {…}}`
-/// (`ProbeReport.json`), then a final object (`--json`'s `"final": true` line) when the run ends.
+/// (`ProbeReport.logLine`), then a final object (`--json`'s `"final": true` line) when the run ends.
 /// A resumed run appends a second header and carries on.
 public enum MetricsLogLine: Equatable, Sendable {
     case header(MetricsLogHeader)
@@ -24,10 +24,8 @@ public enum MetricsLogLine: Equatable, Sendable {
         let fields = JSONFields(object)
         if object.count == 1, let bytes = fields.int("state_bytes") {
             self = .optimizerState(bytes: bytes)
-        } else if let probe = object["probe"] {
-            guard JSONSerialization.isValidJSONObject(probe),
-                  let data = try? JSONSerialization.data(withJSONObject: probe),
-                  let report = ProbeReport(json: data) else { return nil }
+        } else if object["probe"] != nil {
+            guard let report = ProbeReport(logLine: data) else { return nil }
             self = .probe(report)
         } else if let run = fields.string("run") {
             guard let optimizer = fields.string("optimizer"), let model = fields.string("model"),

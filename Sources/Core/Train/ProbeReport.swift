@@ -142,7 +142,7 @@ public struct PTQSummary: Sendable, Equatable, Codable {
 }
 
 /// What a run's probe measured at one step; any part may be absent. Codable for the metrics
-/// log (`ProbeReport.json`), so `qscope watch` shows what a headless run measured.
+/// log (`ProbeReport.logLine`), so `qscope watch` shows what a headless run measured.
 public struct ProbeReport: Sendable, Equatable, Codable {
     public var layers: LayerReport?
     public var propagation: PropagationReport?
@@ -157,33 +157,37 @@ public struct ProbeReport: Sendable, Equatable, Codable {
 
 /// Measurements a trainer takes of its own model every `interval` steps, on its own thread,
 /// between optimizer steps (so they never race the update). Implemented above Core (Analysis)
-/// and handed to the trainer when it is built.
+/// and handed to the trainer when it is built, on the trainer's parameters (which it reads).
 public protocol TrainingProbe: AnyObject {
     /// Steps between measurements (> 0).
     var interval: Int { get }
-    /// Measures the model whose flat parameters (layout order) are `parameters`; `thorough`
-    /// (on request and at the end of the run) adds the slower measurements, such as GPTQ.
-    func measure(parameters: Tensor, step: Int, thorough: Bool) -> ProbeReport
+    /// Measures the model as its parameters now stand; `thorough` (on request and at the end of
+    /// the run) adds the slower measurements, such as GPTQ.
+    func measure(step: Int, thorough: Bool) -> ProbeReport
 }
 
 extension ProbeReport {
-    /// JSON with snake_case keys and non-finite numbers as "inf"/"-inf"/"nan" (an MMR can be
-    /// unbounded), one line.
-    public var json: String {
+    /// The metrics-log line `{"probe": {…}}`: snake_case keys, non-finite numbers as
+    /// "inf"/"-inf"/"nan" (an MMR can be unbounded), one line.
+    public var logLine: String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
                                                                       nan: "nan")
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (try? encoder.encode(LogLine(probe: self))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    /// The report `json` wrote; nil for anything else.
-    public init?(json data: Data) {
+    /// The report of a line `logLine` wrote; nil for anything else.
+    public init?(logLine data: Data) {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
                                                                         nan: "nan")
-        guard let report = try? decoder.decode(ProbeReport.self, from: data) else { return nil }
-        self = report
+        guard let line = try? decoder.decode(LogLine.self, from: data) else { return nil }
+        self = line.probe
+    }
+
+    private struct LogLine: Codable {
+        let probe: ProbeReport
     }
 }

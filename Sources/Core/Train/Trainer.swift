@@ -158,7 +158,7 @@ public final class Trainer {
         let t0 = Self.now()
         snapshot.activity = "measuring"
         board.publish(snapshot)
-        let report = probe.measure(parameters: model.parameters, step: position.step, thorough: thorough)
+        let report = probe.measure(step: position.step, thorough: thorough)
         snapshot.record(report)
         snapshot.activity = nil
         snapshot.probeSeconds += Self.now() - t0
