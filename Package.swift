@@ -32,6 +32,8 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
+        // The CLI's own wiring (flags and run files into RunSpecs), through @testable import.
+        .testTarget(name: "QScopeTests", dependencies: ["qscope", "Core", "TUI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,4 @@
-/// Correlation coefficients for the predictor study (paper.md §4–§5): how well a metric ranks
+/// Correlation coefficients for the predictor study (docs/analysis.md §4): how well a metric ranks
 /// optimizers by their PTQ damage.
 public enum Correlation {
     /// Pearson's r of paired samples; nil with unpaired or non-finite samples, fewer than three

@@ -1,7 +1,7 @@
 import Core
 
 /// Outlier statistics of a matrix X (rows = tokens, or output channels for a weight), as the
-/// study defines them (paper.md §4).
+/// study defines them (docs/analysis.md §2).
 public struct OutlierStats: Sendable, Equatable {
     /// Max-to-median ratio: mean over rows of max_j |X_tj| / median_j |X_tj|.
     public var mmr: Double

@@ -31,7 +31,7 @@ public enum PTQ {
     public static func run(file: Safetensors.File, path: String, corpus: Corpus, weights: WeightQuantization?,
                            input: RoundToNearest?, quantizeHead: Bool = false, evalBatches: Int,
                            perLayer: Bool) throws -> Report {
-        let config = try Checkpoint.config(of: file, path: path)
+        let config = try Checkpoint.spec(of: file, path: path)
         let model = try Transformer(config: config.model, batch: config.batch, seq: config.seq)
         try Checkpoint.loadParameters(file, path: path, layout: model.layout, into: model.parameters)
         let sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
@@ -88,17 +88,5 @@ public enum PTQ {
         let each = perLayer ? layers.map { ($0, loss([$0])) } : []
         return Report(fullPrecisionLoss: full, quantizedLoss: quantized, perLayer: each, inputStats: inputStats,
                       weightStats: weightStats, headOnlyLoss: quantizeHead ? loss([], head: true) : nil)
-    }
-}
-
-extension Transformer {
-    /// Mean loss over validation batches 0..<batches of `sampler` (the current quant plan applies).
-    func validationLoss(_ sampler: BatchSampler, batches: Int) -> Double {
-        var total = 0.0
-        for i in 0..<batches {
-            sampler.fillValidation(index: i, of: batches, tokens: tokens, targets: targets)
-            total += forward()
-        }
-        return total / Double(batches)
     }
 }

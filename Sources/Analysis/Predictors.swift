@@ -1,6 +1,6 @@
 import Core
 
-/// The predictor study of paper.md §4–§5: across models trained with different optimizers,
+/// The predictor study of docs/analysis.md §2–§4: across models trained with different optimizers,
 /// how well each candidate metric tracks the loss increase W4A4 RTN causes.
 public enum Predictors {
     /// One model's PTQ damage and the candidate predictors measured on it.
@@ -12,7 +12,7 @@ public enum Predictors {
         public let mmr: Double?
         public let kurtosis: Double?
         public let rmsKurtosis: Double?
-        /// R_L, the relative squared error at the logits (paper.md §5).
+        /// R_L, the relative squared error at the logits (docs/analysis.md §3.5).
         public let outputError: Double
 
         /// The candidates by name, in a fixed order.
@@ -50,10 +50,16 @@ public enum Predictors {
     public static func correlations(_ models: [Measurement]) -> [Correlations] {
         guard let first = models.first else { return [] }
         return first.metrics.indices.map { i in
-            let pairs = models.compactMap { m in m.metrics[i].value.map { ($0, m.ptqIncrease) } }
-            let x = pairs.map(\.0), y = pairs.map(\.1)
-            return Correlations(metric: first.metrics[i].name, pearson: Correlation.pearson(x, y),
-                                spearman: Correlation.spearman(x, y), count: pairs.count)
+            correlation(first.metrics[i].name, models.map { ($0.metrics[i].value, $0.ptqIncrease) })
         }
+    }
+
+    /// `metric`'s correlation with the PTQ increase over the samples that have a value for it.
+    public static func correlation(_ metric: String,
+                                   _ samples: [(value: Double?, ptqIncrease: Double)]) -> Correlations {
+        let pairs = samples.compactMap { sample in sample.value.map { ($0, sample.ptqIncrease) } }
+        let x = pairs.map(\.0), y = pairs.map(\.1)
+        return Correlations(metric: metric, pearson: Correlation.pearson(x, y), spearman: Correlation.spearman(x, y),
+                            count: pairs.count)
     }
 }

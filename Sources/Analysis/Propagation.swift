@@ -1,6 +1,6 @@
 import Core
 
-/// The ABC decomposition of quantization error over the fine-grained module chain (paper.md §5).
+/// The ABC decomposition of quantization error over the fine-grained module chain (docs/analysis.md §3).
 ///
 /// Two tracks run side by side: the clean one (h_ℓ = f_ℓ(h_{ℓ−1})) and the quantized one
 /// (h^q_ℓ = f^q_ℓ(h^q_{ℓ−1})). Each module is evaluated four times, f(h), f(h_q), f_q(h) and
@@ -174,7 +174,7 @@ public final class PropagationAnalyzer {
     }
 
     /// Adds Σ_t G₂,t·R_in,t for a linear module, with cos φ and cos ψ from M·Δh and W·h
-    /// (= f(h)), per paper.md §5's exact form.
+    /// (= f(h)), per docs/analysis.md §3.4's exact form.
     private func addAlignment(_ index: Int, module: ModuleChain.Module, terms: LinearTerms, fh: UnsafePointer<Float>,
                               rows: Int, inputError: [Double]) {
         let info = chain.layout.info(named: module.weight!)!
@@ -244,7 +244,7 @@ extension PropagationAnalyzer {
     /// checkpoint's batch shape.
     public static func run(file: Safetensors.File, path: String, corpus: Corpus, weight: RoundToNearest?,
                            input: RoundToNearest?, quantizeHead: Bool, batches: Int) throws -> PropagationReport {
-        let config = try Checkpoint.config(of: file, path: path)
+        let config = try Checkpoint.spec(of: file, path: path)
         let layout = ParameterLayout(config: config.model)
         let parameters = Tensor(shape: [layout.totalCount])
         try Checkpoint.loadParameters(file, path: path, layout: layout, into: parameters)

@@ -1,6 +1,6 @@
 import Core
 
-/// The iso-ratio QAT scaling law of paper.md §7, fitted per optimizer:
+/// The iso-ratio QAT scaling law of docs/analysis.md §6, fitted per optimizer:
 ///
 ///     L(N, ρ) = A / (N·ρ)^α + E,    ρ = 1 in full precision, ρ = ρ_q for quantized training,
 ///

@@ -19,12 +19,15 @@ public final class StudyProbe: TrainingProbe {
     private let layerIDs: [LinearID]
     private let scratch: LayerErrorScratch
 
-    /// A probe for a run of `config` whose parameters are `parameters`, measuring on
-    /// `sequences` validation sequences (calibration) and `evalBatches` batches of them (PTQ).
-    public init(config: TrainConfig, parameters: Tensor, corpus: Corpus, interval: Int, sequences: Int = 4,
+    /// A probe for a run of `config` whose parameters are `parameters`, every
+    /// `config.statsEvery` steps (> 0), measuring on `sequences` validation sequences
+    /// (calibration) and `evalBatches` batches of them (PTQ).
+    public init(config: RunSpec, parameters: Tensor, corpus: Corpus, sequences: Int = 4,
                 evalBatches: Int = 4, bits: Int = 4, actBits: Int = 4) throws {
-        guard interval > 0 else { throw QScopeError.badInput("--stats-every must be positive (0 turns the probe off)") }
-        self.interval = interval
+        guard config.statsEvery > 0 else {
+            throw RunSpecError(field: .statsEvery, problem: "must be positive for a probe (0 turns it off)")
+        }
+        interval = config.statsEvery
         self.parameters = parameters
         model = try Transformer(config: config.model, batch: sequences, seq: config.seq, sharing: parameters)
         sampler = try BatchSampler(corpus: corpus, batch: sequences, seq: config.seq, seed: config.seed)
@@ -35,6 +38,11 @@ public final class StudyProbe: TrainingProbe {
         scratch = LayerErrorScratch(config: config.model, rows: sequences * config.seq)
     }
 
+    /// The probe of every run that measures (`statsEvery` > 0), for `RunSession`.
+    public static let factory: ProbeFactory = { spec, parameters, corpus in
+        spec.statsEvery > 0 ? try StudyProbe(config: spec, parameters: parameters, corpus: corpus) : nil
+    }
+
     public func measure(step: Int, thorough: Bool) -> ProbeReport {
         var summary = ptq(step: step)
         if thorough { summary.gptq = gptqLoss() }
@@ -43,7 +51,7 @@ public final class StudyProbe: TrainingProbe {
 
     /// Outlier statistics and the W4A4 error of every linear layer on calibration batch 0.
     private func layerReport(step: Int) -> LayerReport {
-        var rows: [LinearID: [Double]] = [:]
+        var rows: [LinearID: [LayerMetric: Double]] = [:]
         model.setQuantPlan(nil)
         model.inputTap = { [self] id, x, n, cols in
             let stats = OutlierStats(x, rows: n, cols: cols)
@@ -51,12 +59,13 @@ public final class StudyProbe: TrainingProbe {
             let error = scratch.quantizationError(x: x, rows: n, weight: parameters.data + info.offset,
                                                   outFeatures: info.shape[0], inFeatures: cols,
                                                   weightQuantizer: weight, inputQuantizer: input)
-            rows[id] = [stats.mmr, stats.kurtosis, stats.rmsKurtosis, stats.rms, stats.absmax, error]
+            rows[id] = [.mmr: stats.mmr, .kurtosis: stats.kurtosis, .rmsKurtosis: stats.rmsKurtosis, .rms: stats.rms,
+                        .absmax: stats.absmax, .quantError: error]
         }
         sampler.fillValidation(index: 0, of: evalBatches, tokens: model.tokens, targets: model.targets)
         model.forward()
         model.inputTap = nil
-        return LayerReport(step: step, layers: layerIDs.map(\.parameterName), values: layerIDs.flatMap { rows[$0]! })
+        return LayerReport(step: step, layers: layerIDs.map(\.parameterName), rows: layerIDs.map { rows[$0]! })
     }
 
     private func propagation(step: Int) -> PropagationReport? {

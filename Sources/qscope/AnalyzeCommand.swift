@@ -4,7 +4,7 @@ import Core
 import Foundation
 
 /// `qscope analyze CKPT`: where quantization error starts and how it grows through the network,
-/// by the ABC decomposition of paper.md §5.
+/// by the ABC decomposition of docs/analysis.md §3.
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
@@ -34,9 +34,9 @@ struct AnalyzeCommand: ParsableCommand {
             throw QScopeError.badInput("nothing to analyze with --bits 0 and --act-bits 0: quantize weights or inputs")
         }
         let file = try Safetensors.read(path: checkpoint)
-        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
+        BLAS.useEveryCore()
         let start = Date()
-        let report = try PropagationAnalyzer.run(file: file, path: checkpoint, corpus: try data.loadCorpus(),
+        let report = try PropagationAnalyzer.run(file: file, path: checkpoint, corpus: try Corpus.named(data.corpus),
                                                  weight: weight, input: input, quantizeHead: head, batches: batches)
         let seconds = Date().timeIntervalSince(start)
         let summary = PropagationSummary(report)

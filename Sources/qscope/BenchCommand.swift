@@ -13,10 +13,9 @@ struct BenchCommand: ParsableCommand {
     var model = "all"
 
     @Option(help: "Optimizer to time, or `all`.")
-    var optimizer = "adamw"
+    var optimizer = OptimizerKind.adamw.rawValue
 
-    @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper ns_dtype=bfloat16 (repeatable; every timed optimizer must take it).", valueName: "key=value"))
-    var hyper: [String] = []
+    @OptionGroup var hyper: HyperOptions
 
     @OptionGroup var qat: QATOptions
     @OptionGroup var shape: BatchOptions
@@ -35,29 +34,28 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if ui { return benchUI() }
-        let sizes = model == "all" ? ModelConfig.sizes : [try ModelConfig.named(model)]
-        guard shape.batch > 0, shape.seq >= 2, seconds > 0 else {
-            throw QScopeError.badInput("--batch and --seconds must be positive and --seq at least 2")
-        }
-        let optimizers = optimizer == "all" ? OptimizerFactory.names : [optimizer]
-        let qat = try self.qat.config()
-        var hyper = Hyper()
-        for item in self.hyper { try hyper.set(cli: item) }
-        for name in optimizers { _ = try OptimizerFactory.make(name, layout: ParameterLayout(config: sizes[0]), hyper: hyper) }
+        let sizes = model == "all" ? ModelConfig.sizes.map(\.name) : [model]
+        guard seconds > 0 else { throw QScopeError.badInput("--seconds must be positive") }
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        guard threads > 0 else { throw QScopeError.badInput("--threads must be positive") }
+        // Each timed run is a RunSpec like any other, validated before anything is timed.
+        var overrides = RunOverrides()
+        overrides.optimizer = try OptimizerChoice(named: optimizer)
+        (overrides.batch, overrides.seq, overrides.threads) = (shape.batch, shape.seq, threads)
+        (overrides.hyper, overrides.weightDecay) = (try hyper.parsed(), hyper.weightDecay)
+        overrides.qat = try qat.overrides()
+        let specs = try sizes.flatMap { size -> [RunSpec] in
+            overrides.model = size
+            return try RunOptions.naming(file: nil, flags: overrides) { try overrides.specs(RunDefaults(cores: threads)) }
+        }
         let peak = Benchmark.sgemmPeak(threads: threads)
-        if !json {
+        if !json, let first = specs.first {
             Output.line("sgemm peak \(String(format: "%.0f", peak)) GFLOP/s on \(threads) threads; "
-                  + "batch \(shape.batch)×\(shape.seq)\(qat.map { ", QAT \($0.label)" } ?? ""); opt ms is the mean over steps, refreshes included")
+                  + "batch \(first.batch)×\(first.seq)\(first.qat.map { ", QAT \($0.label)" } ?? ""); opt ms is the mean over steps, refreshes included")
             Output.line("model  optimizer params   tokens/s   step ms  fwd ms  bwd ms  opt ms  GFLOP/s  %peak  state B/param")
         }
-        for size in sizes {
-            for name in optimizers {
-                let result = try Benchmark.run(model: size, optimizer: name, hyper: hyper, batch: shape.batch, seq: shape.seq,
-                                               threads: threads, qat: qat, minSeconds: seconds)
-                Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
-            }
+        for spec in specs {
+            let result = try Benchmark.run(spec, minSeconds: seconds)
+            Output.line(json ? jsonRecord(result, peak: peak) : tableRow(result, peak: peak))
         }
     }
 
@@ -78,9 +76,9 @@ struct BenchCommand: ParsableCommand {
 
     private func jsonRecord(_ r: Benchmark.Result, peak: Double) -> String {
         JSONLine.encode([
-            ("model", .string(r.model.name)), ("optimizer", .string(r.optimizer)), ("params", .int(r.model.parameterCount)),
-            ("batch", .int(r.batch)), ("seq", .int(r.seq)), ("threads", .int(r.threads)),
-            ("qat", r.qat.map { .string($0.label) } ?? .null),
+            ("model", .string(r.model.name)), ("optimizer", .string(r.spec.optimizer.rawValue)),
+            ("params", .int(r.model.parameterCount)), ("batch", .int(r.spec.batch)), ("seq", .int(r.spec.seq)),
+            ("threads", .int(r.spec.threads)), ("qat", r.spec.qat.map { .string($0.label) } ?? .null),
             ("tokens_per_s", .double(r.tokensPerSecond)), ("step_ms", .double(r.stepMs)),
             ("forward_ms", .double(r.forwardMs)), ("backward_ms", .double(r.backwardMs)),
             ("optimizer_ms", .double(r.optimizerMs)), ("optimizer_mean_ms", .double(r.optimizerMeanMs)),
@@ -90,7 +88,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func tableRow(_ r: Benchmark.Result, peak: Double) -> String {
-        [Format.pad(r.model.name, to: 6), Format.pad(r.optimizer, to: 9),
+        [Format.pad(r.model.name, to: 6), Format.pad(r.spec.optimizer.rawValue, to: 9),
          Format.pad(Format.count(Double(r.model.parameterCount)), to: 8),
          String(format: "%9.0f", r.tokensPerSecond), String(format: "%9.1f", r.stepMs),
          String(format: "%7.1f", r.forwardMs), String(format: "%7.1f", r.backwardMs),

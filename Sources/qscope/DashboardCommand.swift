@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Core
 import Foundation
@@ -15,11 +16,11 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         // With no optimizer named, the dashboard compares all six on the same data and seed.
-        let defaultSteps = 3000
-        let prepared = try options.prepare(defaultOptimizer: "all", defaultModel: "tiny", defaultSteps: defaultSteps)
-        BLAS.threads = 1
+        let defaults = RunDefaults(optimizer: .all, steps: 3000, saveDirectory: "runs",
+                                   cores: ProcessInfo.processInfo.activeProcessorCount)
+        let prepared = try options.prepare(defaults)
         let board = RunBoard()
-        let runs = DashboardRuns(options: options, prepared: prepared, board: board, defaultSteps: defaultSteps)
+        let runs = DashboardRuns(prepared: prepared, overrides: try options.overrides(), defaults: defaults, board: board)
         let dashboard = Dashboard(board: board, controls: [:], options: try display.dashboardOptions(),
                                   launcher: runs.launcher)
         // The terminal is checked before training starts, so "no TTY" costs nothing.

@@ -3,16 +3,16 @@ import Core
 
 /// The batch shape, shared by every command that trains or times training steps.
 struct BatchOptions: ParsableArguments {
-    @Option(help: "Sequences per batch.")
-    var batch = 16
+    @Option(help: "Sequences per batch (default: 16).")
+    var batch: Int?
 
-    @Option(help: "Sequence length in bytes.")
-    var seq = 128
+    @Option(help: "Sequence length in bytes (default: 128).")
+    var seq: Int?
 }
 
 /// Quantization-aware training, shared by `train`, the dashboard and `bench`.
 struct QATOptions: ParsableArguments {
-    @Option(help: "Quantization-aware training from scratch: quest (the study's QuEST: Hadamard, trust mask) or ste (round-to-nearest, straight-through). Validation losses are then the quantized model's.")
+    @Option(help: "Quantization-aware training from scratch: quest (the study's QuEST: Hadamard, trust mask), ste (round-to-nearest, straight-through) or none. Validation losses are then the quantized model's.")
     var qat: String?
 
     @Option(help: "QAT weight bits, 2–8 (default: 4; needs --qat).")
@@ -21,28 +21,37 @@ struct QATOptions: ParsableArguments {
     @Option(name: .customLong("act-bits"), help: "QAT input (activation) bits, 2–8 (default: --bits; needs --qat).")
     var actBits: Int?
 
-    var isSet: Bool { qat != nil || bits != nil || actBits != nil }
-
-    /// The setting the flags ask for; nil without --qat (then --bits and --act-bits are errors).
-    func config() throws -> QATConfig? {
-        guard let qat else {
-            if bits != nil || actBits != nil { throw QScopeError.badInput("--bits and --act-bits need --qat quest|ste") }
-            return nil
-        }
-        return try QATConfig(method: qat, weightBits: bits ?? 4, inputBits: actBits)
+    /// What the flags set, nil when none is given.
+    func overrides() throws -> QATOverrides? {
+        var overrides = try qat.map(QATOverrides.init(named:)) ?? QATOverrides()
+        overrides.bits = bits
+        overrides.actBits = actBits
+        return overrides.isEmpty ? nil : overrides
     }
 }
 
-/// What a run trains on, shared by `train`, the dashboard and `sweep-lr`.
+/// What a run trains on.
 struct DataOptions: ParsableArguments {
     @Option(help: "UTF-8 text file to train on (default: the King James Bible cache, see README).")
     var corpus: String?
 
-    @Option(help: "Seed for initialisation and data order.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed for initialisation and data order (default: 1).")
+    var seed: UInt64?
+}
 
-    /// The corpus file, or the built-in default.
-    func loadCorpus() throws -> Corpus {
-        try corpus.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
+/// Optimizer hyperparameters by their reference names, shared by `train`, the dashboard and `bench`.
+struct HyperOptions: ParsableArguments {
+    @Option(name: .customLong("weight-decay"), help: "Weight decay (the optimizer's own kind; default: its reference default).")
+    var weightDecay: Double?
+
+    @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper momentum=0.95 (repeatable).", valueName: "key=value"))
+    var hyper: [String] = []
+
+    /// The `--hyper` items, nil when none is given.
+    func parsed() throws -> Hyper? {
+        guard !hyper.isEmpty else { return nil }
+        var parsed = Hyper()
+        for item in hyper { try parsed.set(cli: item) }
+        return parsed
     }
 }

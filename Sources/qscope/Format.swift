@@ -20,40 +20,9 @@ enum ProgressLine {
     }
 }
 
-/// One-object-per-line JSON output with stable snake_case keys.
+/// One-object-per-line JSON output with stable snake_case keys, in the order given (training
+/// records and final records are `MetricsLog`'s Codable lines instead).
 enum JSONLine {
-    static func record(_ log: TrainLog, optimizer: String? = nil) -> String {
-        encode((optimizer.map { [("optimizer", JSONValue.string($0))] } ?? []) + [
-            ("step", .int(log.step)), ("tokens", .int(log.tokens)), ("loss", .number(log.loss)),
-            ("val_loss", .number(log.valLoss)), ("lr", .double(log.learningRate)),
-            ("grad_norm", .double(log.gradNorm)), ("tokens_per_s", .double(log.tokensPerSecond)),
-            ("elapsed_s", .double(log.elapsed)),
-        ])
-    }
-
-    static func final(snapshot: RunSnapshot?, config: TrainConfig, saved: String?) -> String {
-        encode([
-            ("final", .bool(true)), ("status", .string(snapshot?.status.rawValue ?? "failed")),
-            ("optimizer", .string(config.optimizer)), ("model", .string(config.model.name)),
-            ("step", .int(snapshot?.step ?? 0)), ("tokens", .int(snapshot?.tokens ?? 0)),
-            ("loss", .number(snapshot?.trainLoss)),
-            ("val_loss", .number(snapshot?.valLoss)),
-            ("params", .int(config.model.parameterCount)),
-            ("params_non_embedding", .int(config.model.nonEmbeddingParameterCount)),
-            ("qat", config.qat.map { .string($0.method.rawValue) } ?? .null),
-            ("bits", config.qat.map { .int($0.weightBits) } ?? .null),
-            ("act_bits", config.qat.map { .int($0.inputBits) } ?? .null),
-            ("elapsed_s", .double(snapshot?.elapsed ?? 0)),
-            ("probe_s", .double(snapshot?.probeSeconds ?? 0)),
-            ("ptq_rtn_increase", .number(snapshot?.ptq.map { $0.rtn - $0.fullPrecision })),
-            ("r_l", .number(snapshot?.propagation?.outputError)),
-            ("mean_mmr", .number(snapshot?.layers?.mean(.mmr))),
-            ("mean_kurtosis", .number(snapshot?.layers?.mean(.kurtosis))),
-            ("saved", saved.map(JSONValue.string) ?? .null),
-            ("message", snapshot?.message.map(JSONValue.string) ?? .null),
-        ])
-    }
-
     enum JSONValue {
         case int(Int), double(Double), string(String), bool(Bool), null
 

@@ -2,78 +2,103 @@ import Core
 import Foundation
 import TUI
 
-/// Trains prepared runs without a terminal UI: progress lines (or `--json` records), a metrics
-/// log beside each checkpoint for `qscope watch`, Ctrl-C stopping every run and saving it.
+/// Trains runs without a terminal UI, each a `RunSession`: at most `parallel` at once, progress
+/// lines, `--json` records or a progress bar as they go, and Ctrl-C (or a hangup or TERM)
+/// stopping every run, which then saves as it ends.
 struct HeadlessTraining {
+    /// What is printed while the runs train.
+    enum Reporting {
+        /// A line per log record, then one per run.
+        case lines
+        /// The records and final records as JSON lines.
+        case json
+        /// Nothing per record; a progress bar on a terminal (the caller reports).
+        case progressBar
+    }
+
     /// How one run ended.
     struct Result {
-        let config: TrainConfig
+        let spec: RunSpec
+        let end: RunEnd
         let snapshot: RunSnapshot?
-        let status: RunStatus
-        /// Where the run was saved, if it was.
-        let saved: String?
     }
 
     let runs: PreparedRuns
-    let savePath: (TrainConfig) -> String?
-    let json: Bool
+    var reporting: Reporting = .lines
+    /// Runs trained at once (nil: all of them).
+    var parallel: Int?
 
-    /// Trains every run to the end (or Ctrl-C), printing as it goes and a final line per run.
+    /// Trains every run to the end (or an interrupt) and returns how each ended.
     func run() throws -> [Result] {
-        BLAS.threads = 1
-        let board = RunBoard()
-        let json = self.json, several = runs.configs.count > 1
-        if !json {
-            for c in runs.configs {
-                Output.line("training \(c.optimizer)/\(c.model.name) (\(Format.count(Double(c.model.parameterCount))) "
-                            + "parameters, lr \(c.learningRate)\(c.qat.map { ", QAT \($0.label)" } ?? "")) on \(runs.corpus.name): \(c.steps) steps of \(c.batch)×\(c.seq) tokens")
-            }
-        }
-        // Beside each checkpoint, a metrics log that `qscope watch` can follow while this trains.
-        let logs = try runs.configs.map { config in
-            try savePath(config).map { try MetricsLogWriter(checkpoint: $0, config: config, resuming: runs.resumePath != nil) }
-        }
+        let board = RunBoard(), specs = runs.specs, several = specs.count > 1
+        if case .lines = reporting { specs.forEach { Output.line(Self.banner($0, corpus: runs.corpus.name)) } }
+        let progress = SweepProgress(total: specs.reduce(0) { $0 + $1.steps },
+                                     enabled: { if case .progressBar = reporting { return isatty(STDERR_FILENO) == 1 }; return false }())
         let signals = TerminalSignals.install()
         defer { signals.restore() }
-        let threads = try runs.start(board: board, savePath: savePath, onLog: { id, config in
-            let prefix = several ? Format.pad(config.optimizer, to: 8) : ""
-            let log = logs[id]
-            return { record in
-                log?.append(record)
-                Output.line(json ? JSONLine.record(record, optimizer: several ? config.optimizer : nil)
-                                 : prefix + ProgressLine.text(record, total: config.steps))
+        var sessions: [RunSession?] = Array(repeating: nil, count: specs.count)
+        var next = 0, interrupted = false
+        let limit = max(1, parallel ?? specs.count)
+        while true {
+            let running = sessions.compactMap { $0 }.filter { $0.outcome == nil }
+            if signals.interrupted && !interrupted {
+                interrupted = true
+                running.forEach { $0.requestStop() }
             }
-        })
-        // The optimizer's size is known once each trainer exists, which `start` waited for.
-        for (id, log) in logs.enumerated() {
-            if let bytes = board.snapshot(id: id)?.optimizerStateBytes {
-                log?.append(JSONLine.encode([("state_bytes", .int(bytes))]))
+            if !interrupted && running.count < limit && next < specs.count {
+                sessions[next] = try runs.start(next, id: next, board: board, onLog: onLog(specs[next], id: next,
+                                                                                          several: several, progress: progress))
+                next += 1
+                continue
             }
+            if running.isEmpty && (interrupted || next == specs.count) { break }
+            _ = running.first?.wait(seconds: 0.05)
+            progress.draw()
         }
-        // Each run's final line goes to its log as soon as that run ends (not after the others),
-        // so a watcher sees a diverged run stop while the rest train on.
-        var running = Set(threads.indices)
-        while !running.isEmpty {
-            if signals.interrupted { threads.forEach { $0.control.requestStop() } }
-            for id in running.sorted() where threads[id].wait(seconds: 0.1 / Double(running.count)) {
-                running.remove(id)
-                let saved = (try? threads[id].outcome?.saved.get()) ?? nil
-                logs[id]?.append(JSONLine.final(snapshot: board.snapshot(id: id), config: runs.configs[id], saved: saved))
-            }
+        progress.finish()
+        return zip(specs, sessions).enumerated().map { id, pair in
+            let end = pair.1?.end(on: board) ?? RunEnd(status: .stopped, step: 0, message: "not started (interrupted)")
+            report(end, several: several)
+            return Result(spec: pair.0, end: end, snapshot: board.snapshot(id: id))
         }
-        return try zip(threads, runs.configs).enumerated().map { id, pair in
-            let (thread, config) = pair
-            let snapshot = board.snapshot(id: id)
-            let status = snapshot?.status ?? .failed
-            let saved = try thread.outcome?.saved.get() ?? nil
-            if json {
-                Output.line(JSONLine.final(snapshot: snapshot, config: config, saved: saved))
-            } else {
-                let val = snapshot?.valLoss.map { String(format: "%.4f", $0) } ?? "n/a"
-                Output.line("\(config.optimizer): \(status.rawValue) at step \(snapshot?.step ?? 0), val loss \(val)"
-                            + (saved.map { ", saved \($0)" } ?? "") + (snapshot?.message.map { " (\($0))" } ?? ""))
-            }
-            return Result(config: config, snapshot: snapshot, status: status, saved: saved)
+    }
+
+    private func onLog(_ spec: RunSpec, id: Int, several: Bool, progress: SweepProgress) -> @Sendable (TrainLog) -> Void {
+        let prefix = several ? Format.pad(spec.optimizer.rawValue, to: 8) : ""
+        switch reporting {
+        case .lines: return { Output.line(prefix + ProgressLine.text($0, total: spec.steps)) }
+        case .json: return { Output.line(MetricsLog.line(TaggedRecord(optimizer: several ? spec.optimizer : nil, record: $0))) }
+        case .progressBar: return { progress.advance(run: id, to: $0.step) }
         }
+    }
+
+    private func report(_ end: RunEnd, several: Bool) {
+        switch reporting {
+        case .json: Output.line(MetricsLog.line(end))
+        case .lines:
+            let val = end.valLoss.map { String(format: "%.4f", $0) } ?? "n/a"
+            Output.line("\(end.optimizer?.rawValue ?? "run"): \(end.status.rawValue) at step \(end.step), val loss \(val)"
+                        + (end.saved.map { ", saved \($0)" } ?? "") + (end.message.map { " (\($0))" } ?? ""))
+        case .progressBar: break
+        }
+    }
+
+    static func banner(_ spec: RunSpec, corpus: String) -> String {
+        "training \(spec.name) (\(Format.count(Double(spec.model.parameterCount))) parameters, lr \(spec.learningRate)"
+            + "\(spec.qat.map { ", QAT \($0.label)" } ?? "")) on \(corpus): \(spec.steps) steps of \(spec.batch)×\(spec.seq) tokens"
+    }
+}
+
+/// A `--json` record of one of several runs: the record with its optimizer's name.
+struct TaggedRecord: Encodable {
+    let optimizer: OptimizerKind?
+    let record: TrainLog
+
+    private enum Keys: String, CodingKey { case optimizer }
+
+    func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(optimizer, forKey: .optimizer)
     }
 }

@@ -11,7 +11,7 @@ struct OptimReplayCommand: ParsableCommand {
         discussion: """
             FILE holds {"optimizer": NAME, "hyper": {...}, "param": [[...]], "grads": [[[...]], ...]}: \
             a 2-D parameter (treated as a hidden matrix) and its gradient at each step. NAME is one of \
-            \(OptimizerFactory.names.joined(separator: ", ")); hyper keys use the reference's names and \
+            \(OptimizerKind.choices); hyper keys use the reference's names and \
             defaults. Prints {"params": [[[...]], ...]}.
             """)
 

@@ -42,8 +42,8 @@ struct PTQCommand: ParsableCommand {
         let weight = try weightQuantization()
         let input = try quantization.inputQuantizer()
         let file = try Safetensors.read(path: checkpoint)
-        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
-        let report = try PTQ.run(file: file, path: checkpoint, corpus: try data.loadCorpus(), weights: weight,
+        BLAS.useEveryCore()
+        let report = try PTQ.run(file: file, path: checkpoint, corpus: try Corpus.named(data.corpus), weights: weight,
                                  input: input, quantizeHead: head, evalBatches: evalBatches, perLayer: true)
         let label = "\(quantization.label) \(method) \(granularity)" + (head ? " +head" : "")
         if !json { Output.line("layer                  val loss  increase   input MMR  kurtosis  rms kurt   weight kurtosis") }

@@ -4,7 +4,7 @@ import Core
 import Foundation
 import TUI
 
-/// `qscope predict CKPT...`: which metric predicts PTQ damage across optimizers (paper.md §4–§5).
+/// `qscope predict CKPT...`: which metric predicts PTQ damage across optimizers (docs/analysis.md §4).
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
@@ -30,8 +30,8 @@ struct PredictCommand: ParsableCommand {
         guard !checkpoints.isEmpty else { throw QScopeError.badInput("give at least one checkpoint") }
         guard evalBatches > 0, batches > 0 else { throw QScopeError.badInput("--eval-batches and --batches must be positive") }
         let files = try checkpoints.map { try Safetensors.read(path: $0) }
-        let corpus = try data.loadCorpus()
-        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
+        let corpus = try Corpus.named(data.corpus)
+        BLAS.useEveryCore()
         var models: [Predictors.Measurement] = []
         if !json { Output.line("checkpoint                         fp loss  PTQ increase     MMR  kurtosis  rms kurt       R_L") }
         for (path, file) in zip(checkpoints, files) {
@@ -62,7 +62,7 @@ struct PredictCommand: ParsableCommand {
 
     /// `optimizer/model@step` from the checkpoint's own metadata.
     static func name(file: Safetensors.File, path: String) throws -> String {
-        let config = try Checkpoint.config(of: file, path: path)
+        let config = try Checkpoint.spec(of: file, path: path)
         let qat = config.qat.map { " \($0.label)" } ?? ""
         return "\(config.optimizer)/\(config.model.name)@\(file.metadata["qscope.step"] ?? "?")\(qat)"
     }

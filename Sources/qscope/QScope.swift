@@ -17,12 +17,12 @@ struct QScope: ParsableCommand {
     /// (including unknown flags and bad numbers), 1 for runtime failures.
     static func main() {
         do {
-            let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
-            var command = try parseAsRoot(try RunConfigFile.expand(Array(CommandLine.arguments.dropFirst()),
-                                                                   subcommands: names))
+            var command = try parseAsRoot()
             try command.run()
         } catch let error as QScopeError {
             fail(error.description, code: error.exitCode)
+        } catch let error as RunSpecError {
+            fail(error.message(naming: RunOptions.flag(for: error.field)), code: 2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -3,9 +3,10 @@ import ArgumentParser
 import Core
 import Foundation
 
-/// The flags that define a training run, shared by `train` and the dashboard.
+/// The flags that define a training run, shared by `train`, the dashboard, `sweep-lr` and
+/// `study`: each sets one `RunOverrides` field, layered over a `--config` file.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")), or `all` to train each side by side (default: adamw, or all in the dashboard).")
+    @Option(help: "Optimizer: \(OptimizerKind.choices), or `all` to train each side by side (default: adamw, or all in the dashboard).")
     var optimizer: String?
 
     @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny).")
@@ -20,36 +21,31 @@ struct RunOptions: ParsableArguments {
     @OptionGroup var qat: QATOptions
     @OptionGroup var shape: BatchOptions
     @OptionGroup var data: DataOptions
+    @OptionGroup var hyper: HyperOptions
 
-    @Option(help: "Learning-rate schedule: trapezoidal (the study's), cosine or constant.")
-    var schedule = "trapezoidal"
+    @Option(help: "Learning-rate schedule: \(ScheduleKind.choices) (default: trapezoidal, the study's).")
+    var schedule: String?
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (the optimizer's own kind; default: its reference default).")
-    var weightDecay: Float?
+    @Option(name: .customLong("eval-every"), help: "Steps between validation evaluations (default: 50).")
+    var evalEvery: Int?
 
-    @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper momentum=0.95 (repeatable).", valueName: "key=value"))
-    var hyper: [String] = []
+    @Option(name: .customLong("eval-batches"), help: "Validation batches per evaluation (default: 8).")
+    var evalBatches: Int?
 
-    @Option(name: .customLong("eval-every"), help: "Steps between validation evaluations.")
-    var evalEvery = 50
+    @Option(name: .customLong("log-every"), help: "Steps between log records (default: 10).")
+    var logEvery: Int?
 
-    @Option(name: .customLong("eval-batches"), help: "Validation batches per evaluation.")
-    var evalBatches = 8
-
-    @Option(name: .customLong("log-every"), help: "Steps between log records.")
-    var logEvery = 10
-
-    @Option(help: "Threads: data-parallel shards of each batch (default: every core).")
+    @Option(help: "Threads: data-parallel shards of each batch (default: every core for a lone run, one each for several).")
     var threads: Int?
 
-    @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped (a directory with --optimizer all).")
+    @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped, and a metrics log beside it (a directory with --optimizer all).")
     var save: String?
 
     @Option(name: .customLong("save-at-loss"), help: "Also save the first checkpoint whose validation loss is below this, as <save>.at-<loss>.safetensors (the study's common-loss protocol; needs --save or the dashboard).")
     var saveAtLoss: Double?
 
-    @Option(name: .customLong("stats-every"), help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off).")
-    var statsEvery = 100
+    @Option(name: .customLong("stats-every"), help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off; default: 100).")
+    var statsEvery: Int?
 
     @Option(help: "A TOML run configuration: these flags by their snake_case names, plus [hyper] and [qat] tables; flags on the command line override it (see README).")
     var config: String?
@@ -57,133 +53,169 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Continue the run saved in this checkpoint.")
     var resume: String?
 
-    /// The runs to train (one, or one per optimizer for `--optimizer all`), the corpus and (when
-    /// resuming) the checkpoint, all validated on the calling thread so bad input fails before
+    @Option(name: .customLong("spec-from"), help: "Train anew the run a checkpoint or metrics log records (its whole RunSpec); other flags override its fields.")
+    var specFrom: String?
+
+    /// What the command-line flags set.
+    func flagOverrides() throws -> RunOverrides {
+        var o = RunOverrides()
+        o.optimizer = try optimizer.map(OptimizerChoice.init(named:))
+        o.model = model
+        o.steps = steps
+        o.learningRate = lr
+        o.schedule = try schedule.map(ScheduleKind.init(named:))
+        o.batch = shape.batch
+        o.seq = shape.seq
+        o.seed = data.seed
+        o.corpus = data.corpus
+        o.weightDecay = hyper.weightDecay
+        o.hyper = try hyper.parsed()
+        o.evalEvery = evalEvery
+        o.evalBatches = evalBatches
+        o.logEvery = logEvery
+        o.statsEvery = statsEvery
+        o.threads = threads
+        o.save = save
+        o.saveAtLoss = saveAtLoss
+        o.qat = try qat.overrides()
+        return o
+    }
+
+    /// The `--config` file, if one is given.
+    func runFile() throws -> RunFile? { try config.map(RunFile.init(path:)) }
+
+    /// The flags layered over the `--config` file.
+    func overrides() throws -> RunOverrides {
+        let flags = try flagOverrides()
+        return try runFile().map { flags.overriding($0.overrides) } ?? flags
+    }
+
+    /// The runs to train (one, or one per optimizer for `all`), their corpus and, when
+    /// resuming, the checkpoint: all validated on the calling thread, so bad input fails before
     /// any thread or terminal is touched.
-    func prepare(defaultOptimizer: String = "adamw", defaultModel: String = "tiny",
-                 defaultSteps: Int = 1000) throws -> PreparedRuns {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        var configs: [TrainConfig]
-        var checkpoint: Safetensors.File?
-        if let resume {
-            let file = try Safetensors.read(path: resume)
-            var config = try Checkpoint.config(of: file, path: resume)
-            checkpoint = file
-            // A resumed run keeps its own configuration, except for a longer horizon.
-            config.steps = max(config.steps, steps ?? 0)
-            if qat.isSet, try qat.config() != config.qat {
-                throw QScopeError.badInput("\(resume) was trained with QAT \(config.qat?.label ?? "off"); a resumed run keeps it")
+    func prepare(_ defaults: RunDefaults) throws -> PreparedRuns {
+        let file = try runFile()
+        let flags = try flagOverrides()
+        let overrides = file.map { flags.overriding($0.overrides) } ?? flags
+        return try Self.naming(file: file, flags: flags) {
+            if let resume, specFrom != nil { throw QScopeError.badInput("--resume \(resume) and --spec-from: choose one") }
+            let stored = try resume.map(StoredRun.init(path:))
+            let specs: [RunSpec]
+            if let stored {
+                specs = [try resumed(stored, overrides: overrides, cores: defaults.cores)]
+            } else if let specFrom {
+                var base = try Self.storedSpec(specFrom)
+                base.save = nil
+                specs = [try overrides.respecify(base)]
+            } else {
+                specs = try overrides.specs(defaults)
             }
-            configs = [config]
-        } else {
-            let chosen = optimizer ?? defaultOptimizer
-            let names = chosen == "all" ? OptimizerFactory.names : [chosen]
-            let base = try baseConfig(model: model ?? defaultModel, defaultSteps: defaultSteps)
-            configs = names.map { runConfig(base, optimizer: $0, learningRate: lr) }
+            return PreparedRuns(specs: specs, corpus: try Corpus.named(specs[0].corpus), resume: stored)
         }
-        for i in configs.indices {
-            // Several runs share the cores a run each; a lone run splits its batch over all of them.
-            try applyRunFlags(to: &configs[i], threads: threads ?? (configs.count == 1 ? cores : 1))
+    }
+
+    /// The run stored in `stored`, continued: a longer horizon, other intervals, threads or a
+    /// save path may be given; its optimizer, model and QAT may not change.
+    private func resumed(_ stored: StoredRun, overrides: RunOverrides, cores: Int) throws -> RunSpec {
+        var spec = stored.spec
+        spec.save = nil
+        spec.threads = cores
+        var allowed = RunOverrides()
+        allowed.steps = overrides.steps.map { max($0, stored.spec.steps) }
+        (allowed.evalEvery, allowed.evalBatches, allowed.logEvery) = (overrides.evalEvery, overrides.evalBatches, overrides.logEvery)
+        (allowed.statsEvery, allowed.threads, allowed.save) = (overrides.statsEvery, overrides.threads, overrides.save)
+        allowed.saveAtLoss = overrides.saveAtLoss
+        if let qat = overrides.qat, try qat.config() != spec.qat {
+            throw QScopeError.badInput("\(stored.path) was trained with QAT \(spec.qat?.label ?? "off"); a resumed run keeps it")
         }
-        guard statsEvery >= 0 else { throw QScopeError.badInput("--stats-every must be 0 (off) or positive (got \(statsEvery))") }
-        return PreparedRuns(configs: configs, corpus: try data.loadCorpus(), checkpoint: checkpoint, resumePath: resume,
-                            statsEvery: statsEvery)
+        if let optimizer = overrides.optimizer, optimizer != .one(spec.optimizer) {
+            throw QScopeError.badInput("\(stored.path) was trained with \(spec.optimizer); a resumed run keeps it")
+        }
+        if let model = overrides.model, model != spec.model.name {
+            throw QScopeError.badInput("\(stored.path) is a \(spec.model.name) model; a resumed run keeps it")
+        }
+        return try allowed.respecify(spec)
     }
 
-    /// One more run with these flags, for the dashboard's new-run form: `optimizer` on
-    /// `model` at `learningRate` (nil: the optimizer's tuned rate), on one core (`--threads`
-    /// if given), since it joins runs that already have theirs.
-    func config(optimizer: String, model: String, learningRate: Float?, defaultSteps: Int) throws -> TrainConfig {
-        var config = runConfig(try baseConfig(model: model, defaultSteps: defaultSteps), optimizer: optimizer,
-                               learningRate: learningRate)
-        try applyRunFlags(to: &config, threads: threads ?? 1)
-        return config
+    /// The RunSpec a checkpoint or a metrics log (its header) records.
+    static func storedSpec(_ path: String) throws -> RunSpec {
+        if path.hasSuffix(MetricsLog.suffix) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw QScopeError.badInput("metrics log not found: \(path)")
+            }
+            let first = String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+            guard case .header(let header)? = MetricsLogLine(json: Substring(first)), let spec = header.spec else {
+                throw QScopeError.badInput("\(path) does not start with a header recording its run (written before format 2?)")
+            }
+            return spec
+        }
+        return try StoredRun(path: path).spec
     }
 
-    /// The flags every optimizer's run shares: model, batch, data, schedule, steps, hyperparameters.
-    private func baseConfig(model: String, defaultSteps: Int) throws -> TrainConfig {
-        var base = TrainConfig(model: try ModelConfig.named(model))
-        base.batch = shape.batch
-        base.seq = shape.seq
-        base.seed = data.seed
-        base.schedule = schedule
-        base.steps = steps ?? defaultSteps
-        base.qat = try qat.config()
-        if let weightDecay { base.hyper["weight_decay"] = .number(Double(weightDecay)) }
-        for item in hyper { try base.hyper.set(cli: item) }
-        return base
+    /// Runs `body`, rewording a field error in the words the user typed: the flag when a flag
+    /// set the field, else the file's key and line, else the field's key.
+    static func naming<T>(file: RunFile?, flags: RunOverrides, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as RunSpecError {
+            if Self.isSet(error.field, in: flags) {
+                throw QScopeError.badInput(error.message(naming: Self.flag(for: error.field)))
+            }
+            if let file, Self.isSet(error.field, in: file.overrides) {
+                throw QScopeError.badInput(file.location(of: error.field.key) + error.description)
+            }
+            throw QScopeError.badInput(error.description)
+        }
     }
 
-    /// `base` for optimizer `name`, at `learningRate` or the optimizer's tuned rate.
-    private func runConfig(_ base: TrainConfig, optimizer name: String, learningRate: Float?) -> TrainConfig {
-        var config = base
-        config.optimizer = name
-        config.learningRate = learningRate ?? OptimizerFactory.defaultPeakLearningRate(name)
-        // PSGD draws its preconditioner noise from its own seed; tie it to the run's.
-        if name == "psgd" && config.hyper["seed"] == nil { config.hyper["seed"] = .number(Double(data.seed)) }
-        return config
+    /// The flag that sets `field`.
+    static func flag(for field: RunField) -> String {
+        switch field {
+        case .qatMethod: return "--qat"
+        case .qatBits: return "--bits"
+        case .qatActBits: return "--act-bits"
+        default: return "--" + field.key.replacingOccurrences(of: "_", with: "-")
+        }
     }
 
-    /// Sets the evaluation, logging, saving and thread flags on `config` and validates it.
-    private func applyRunFlags(to config: inout TrainConfig, threads: Int) throws {
-        config.saveAtLoss = saveAtLoss ?? config.saveAtLoss
-        config.evalEvery = evalEvery
-        config.evalBatches = evalBatches
-        config.logEvery = logEvery
-        config.threads = threads
-        try config.validate()
-    }
-
-    /// Where run `config` is saved: `--save` itself for a lone run, a file per run inside the
-    /// `--save` directory for several (or inside `defaultDirectory` when `--save` is absent).
-    func savePath(for config: TrainConfig, runCount: Int, defaultDirectory: String?) -> String? {
-        let file = "\(config.optimizer)-\(config.model.name).safetensors"
-        if let save { return runCount == 1 ? save : (save as NSString).appendingPathComponent(file) }
-        return defaultDirectory.map { ($0 as NSString).appendingPathComponent(file) }
+    private static func isSet(_ field: RunField, in o: RunOverrides) -> Bool {
+        switch field {
+        case .optimizer: return o.optimizer != nil
+        case .model: return o.model != nil
+        case .steps: return o.steps != nil
+        case .batch: return o.batch != nil
+        case .seq: return o.seq != nil
+        case .seed: return o.seed != nil
+        case .corpus: return o.corpus != nil
+        case .schedule: return o.schedule != nil
+        case .hyper: return o.hyper != nil
+        case .threads: return o.threads != nil
+        case .save: return o.save != nil
+        case .learningRate: return o.learningRate != nil
+        case .weightDecay: return o.weightDecay != nil
+        case .evalEvery: return o.evalEvery != nil
+        case .evalBatches: return o.evalBatches != nil
+        case .logEvery: return o.logEvery != nil
+        case .statsEvery: return o.statsEvery != nil
+        case .saveAtLoss: return o.saveAtLoss != nil
+        case .qatMethod: return o.qat?.method != nil
+        case .qatBits: return o.qat?.bits != nil
+        case .qatActBits: return o.qat?.actBits != nil
+        }
     }
 }
 
 /// Validated runs, ready to start.
 struct PreparedRuns {
-    /// `run.safetensors` → `run.at-2.5.safetensors`: the common-loss checkpoint beside the final one.
-    static func commonLossPath(_ path: String, loss: Double) -> String {
-        let stem = path.hasSuffix(".safetensors") ? String(path.dropLast(".safetensors".count)) : path
-        return "\(stem).at-\(loss).safetensors"
-    }
-
-    let configs: [TrainConfig]
+    let specs: [RunSpec]
     let corpus: Corpus
-    let checkpoint: Safetensors.File?
-    let resumePath: String?
-    /// Steps between probe measurements; 0 leaves runs unprobed.
-    let statsEvery: Int
+    /// The checkpoint a lone run continues from.
+    let resume: StoredRun?
 
-    /// Starts one trainer thread per run (run ids 0, 1, …) publishing to `board`; `onLog(id, config)`
-    /// makes each run's log callback.
-    func start(board: RunBoard, controls: [RunControl]? = nil, savePath: @escaping (TrainConfig) -> String?,
-               onLog: (Int, TrainConfig) -> @Sendable (TrainLog) -> Void = { _, _ in { _ in } }) throws -> [TrainerThread] {
-        try configs.enumerated().map { id, config in
-            try startRun(id: id, config: config, board: board, control: controls?[id] ?? RunControl(),
-                         savePath: savePath(config), onLog: onLog(id, config))
-        }
-    }
-
-    /// Starts run `id` of `config` on its own trainer thread: from the checkpoint being
-    /// resumed when `resume` is set, else from scratch.
-    func startRun(id: Int, config: TrainConfig, board: RunBoard, control: RunControl, savePath path: String?,
-                  resume: Bool = true, onLog: @escaping @Sendable (TrainLog) -> Void = { _ in }) throws -> TrainerThread {
-        let corpus = self.corpus, checkpoint = resume ? self.checkpoint : nil, resumePath = self.resumePath ?? ""
-        let statsEvery = self.statsEvery
-        let commonLossPath = path.flatMap { p in config.saveAtLoss.map { Self.commonLossPath(p, loss: $0) } }
-        return try TrainerThread.start(control: control, savePath: path, onLog: onLog) {
-            let trainer = try Trainer(config: config, corpus: corpus, runID: id, board: board, control: control,
-                                      resumeFrom: checkpoint, resumePath: resumePath)
-            trainer.commonLossPath = commonLossPath
-            if statsEvery > 0 {
-                trainer.probe = try StudyProbe(config: config, parameters: trainer.model.parameters, corpus: corpus,
-                                               interval: statsEvery)
-            }
-            return trainer
-        }
+    /// Starts run `index` of `specs` as board id `id` (from the checkpoint when resuming).
+    func start(_ index: Int, id: Int, board: RunBoard, control: RunControl = RunControl(),
+               onLog: @escaping @Sendable (TrainLog) -> Void = { _ in }) throws -> RunSession {
+        try RunSession.start(id: id, spec: specs[index], corpus: corpus, board: board, control: control, resume: resume,
+                             probe: StudyProbe.factory, onLog: onLog)
     }
 }

@@ -3,7 +3,7 @@ import Analysis
 import Core
 import Foundation
 
-/// `qscope scaling RESULTS.jsonl...`: the iso-ratio QAT scaling law per optimizer (paper.md §7)
+/// `qscope scaling RESULTS.jsonl...`: the iso-ratio QAT scaling law per optimizer (docs/analysis.md §6)
 /// from the final records `qscope train --json` prints.
 struct ScalingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +41,7 @@ struct ScalingCommand: ParsableCommand {
             throw QScopeError.badInput("no finished runs in \(results.joined(separator: ", ")): give `train --json` output")
         }
         if !json { Output.line("optimizer  runs          A      alpha        E   rho_qat       cost") }
-        for optimizer in OptimizerFactory.names where points[optimizer] != nil {
+        for optimizer in OptimizerKind.allCases.map(\.rawValue) where points[optimizer] != nil {
             let runs = points[optimizer]!
             do {
                 let law = try ScalingLaw.fit(runs, huberDelta: huberDelta)
@@ -68,17 +68,21 @@ struct ScalingCommand: ParsableCommand {
     static func points(in text: String, path: String, total: Bool) throws -> [(String, ScalingLaw.Point)] {
         var found: [(String, ScalingLaw.Point)] = []
         for (number, line) in text.split(separator: "\n").enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw QScopeError.badInput("\(path):\(number + 1): not a JSON object")
+            // The records `train --json` wrote, decoded by the metrics log's reader; only final
+            // records count, and one that does not decode is an error rather than a lost point.
+            guard let record = MetricsLogLine(json: line) else {
+                if line.contains("\"final\"") {
+                    throw QScopeError.badInput("\(path):\(number + 1): a malformed final record")
+                }
+                continue
             }
-            guard object["final"] as? Bool == true, object["status"] as? String == "finished" else { continue }
-            guard let optimizer = object["optimizer"] as? String, let loss = object["val_loss"] as? Double,
-                  let n = object[total ? "params" : "params_non_embedding"] as? Int else {
+            guard case .end(let end) = record, end.status == .finished else { continue }
+            guard let optimizer = end.optimizer, let loss = end.valLoss,
+                  let n = total ? end.parameterCount : end.nonEmbeddingParameterCount else {
                 throw QScopeError.badInput("\(path):\(number + 1): a final record needs optimizer, val_loss and params")
             }
-            let qat = object["qat"] as? String
-            found.append((optimizer, ScalingLaw.Point(parameters: Double(n), quantized: qat != nil && qat != "none",
-                                                      loss: loss)))
+            found.append((optimizer.rawValue,
+                          ScalingLaw.Point(parameters: Double(n), quantized: end.qat != nil, loss: loss)))
         }
         return found
     }

@@ -4,7 +4,8 @@ import Core
 import Foundation
 import TUI
 
-/// `qscope study`: the whole study headless, in one table (paper.md §3–§7 at laptop scale).
+/// `qscope study`: the whole study headless, in one table, at laptop scale (docs/quantization.md
+/// §8–§9, docs/analysis.md).
 ///
 /// Trains every optimizer on the same data and seed (with `--save-at-loss`, PTQ then uses the
 /// first checkpoint below the common loss, as the study does), optionally the same runs with
@@ -32,41 +33,38 @@ struct StudyCommand: ParsableCommand {
         }
         guard ptqBatches > 0 else { throw QScopeError.badInput("--ptq-batches must be positive") }
         let directory = options.save ?? "study"
-        let full = try options.prepare(defaultOptimizer: "all", defaultModel: "tiny", defaultSteps: 1000)
-        func path(_ config: TrainConfig) -> String {
-            (directory as NSString).appendingPathComponent(
-                "\(config.optimizer)-\(config.model.name)\(config.qat == nil ? "" : "-qat").safetensors")
-        }
-        let trained = try HeadlessTraining(runs: full, savePath: path, json: json).run()
-        var qatLoss: [String: Double] = [:]
+        let full = try options.prepare(RunDefaults(optimizer: .all, steps: 1000, saveDirectory: directory,
+                                                   cores: ProcessInfo.processInfo.activeProcessorCount))
+        let reporting: HeadlessTraining.Reporting = json ? .json : .lines
+        let trained = try HeadlessTraining(runs: full, reporting: reporting).run()
+        var qatLoss: [OptimizerKind: Double] = [:]
         if withQAT {
-            let quest = try QATConfig(method: "quest", weightBits: 4, inputBits: 4)
-            let configs = full.configs.map { config -> TrainConfig in
-                var qat = config
-                qat.qat = quest
+            let specs = full.specs.map { spec -> RunSpec in
+                var qat = spec
+                qat.qat = QATConfig(method: .quest, weightBits: 4, inputBits: 4)
                 qat.saveAtLoss = nil
+                qat.save = RunPaths.checkpoint(in: directory, for: qat)
                 return qat
             }
-            let runs = PreparedRuns(configs: configs, corpus: full.corpus, checkpoint: nil, resumePath: nil,
-                                    statsEvery: full.statsEvery)
-            for result in try HeadlessTraining(runs: runs, savePath: path, json: json).run() {
-                if let loss = result.snapshot?.valLoss { qatLoss[result.config.optimizer] = loss }
+            let runs = PreparedRuns(specs: specs, corpus: full.corpus, resume: nil)
+            for result in try HeadlessTraining(runs: runs, reporting: reporting).run() {
+                if let loss = result.end.valLoss { qatLoss[result.spec.optimizer] = loss }
             }
         }
-        BLAS.threads = ProcessInfo.processInfo.activeProcessorCount
+        BLAS.useEveryCore()
         var rows: [StudyRow] = []
-        for result in trained where result.status == .finished || result.status == .stopped {
-            guard let final = result.saved else { continue }
-            let common = result.config.saveAtLoss.map { PreparedRuns.commonLossPath(final, loss: $0) }
+        for result in trained where result.end.status == .finished || result.end.status == .stopped {
+            guard let final = result.end.saved else { continue }
+            let common = result.spec.paths?.commonLoss
             let checkpoint = common.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? final
             let file = try Safetensors.read(path: checkpoint)
-            let measured = try Predictors.measure(name: result.config.optimizer, file: file, path: checkpoint,
+            let measured = try Predictors.measure(name: result.spec.optimizer.rawValue, file: file, path: checkpoint,
                                                   corpus: full.corpus, evalBatches: ptqBatches, propagationBatches: 4)
             let gptq = try PTQ.run(file: file, path: checkpoint, corpus: full.corpus,
                                    weights: .gptq(try GPTQ(bits: 4, symmetric: true), calibrationBatches: 8),
                                    input: try RoundToNearest(bits: 4), evalBatches: ptqBatches, perLayer: false)
             rows.append(StudyRow(measured: measured, checkpoint: checkpoint, gptqIncrease: gptq.increase,
-                                 qatLoss: qatLoss[result.config.optimizer]))
+                                 qatLoss: qatLoss[result.spec.optimizer]))
         }
         StudyReport(rows: rows, correlations: Predictors.correlations(rows.map(\.measured))).print(json: json)
     }

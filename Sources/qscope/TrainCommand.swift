@@ -17,12 +17,11 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let runs = try options.prepare()
-        let results = try HeadlessTraining(
-            runs: runs, savePath: { options.savePath(for: $0, runCount: runs.configs.count, defaultDirectory: nil) },
-            json: json).run()
+        let runs = try options.prepare(RunDefaults(cores: ProcessInfo.processInfo.activeProcessorCount))
+        let results = try HeadlessTraining(runs: runs, reporting: json ? .json : .lines).run()
         // A diverged run is reported, not fatal, when others trained alongside it.
-        let failed = results.contains { $0.status == .diverged || $0.status == .failed }
-        if failed && results.count == 1 { throw ExitCode(1) }
+        if results.count == 1, let end = results.first?.end, end.status == .diverged || end.status == .failed {
+            throw QScopeError.runtime("the run \(end.status.rawValue)\(end.message.map { ": \($0)" } ?? "")")
+        }
     }
 }

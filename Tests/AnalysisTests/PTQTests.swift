@@ -59,7 +59,7 @@ struct PTQTests {
         #expect(blocks.headOnlyLoss == nil)
         #expect(headOnly > withHead.fullPrecisionLoss && withHead.quantizedLoss != blocks.quantizedLoss)
         // The head's quantized table is a copy: the embedding lookup (and the next plan) sees the exact one.
-        let config = try Checkpoint.config(of: t.file, path: t.path)
+        let config = try Checkpoint.spec(of: t.file, path: t.path)
         let model = try Transformer(config: config.model, batch: 2, seq: 8)
         try Checkpoint.loadParameters(t.file, path: t.path, layout: model.layout, into: model.parameters)
         let before = model.parameters.array

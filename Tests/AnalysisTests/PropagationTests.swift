@@ -3,7 +3,7 @@ import Core
 import Foundation
 import Testing
 
-/// The ABC decomposition (paper.md §5) on a trained tiny model: identities that must hold to
+/// The ABC decomposition (docs/analysis.md §3) on a trained tiny model: identities that must hold to
 /// rounding, and the chain agreeing with the fused forward pass.
 @Suite("Propagation")
 struct PropagationTests {
@@ -12,7 +12,7 @@ struct PropagationTests {
     /// The trained model's parameters and its first validation batch.
     static func model() throws -> (Transformer, BatchSampler) {
         let t = TrainedModel.tiny
-        let config = try Checkpoint.config(of: t.file, path: t.path)
+        let config = try Checkpoint.spec(of: t.file, path: t.path)
         let model = try Transformer(config: config.model, batch: batch, seq: seq)
         try Checkpoint.loadParameters(t.file, path: t.path, layout: model.layout, into: model.parameters)
         let sampler = try BatchSampler(corpus: t.corpus, batch: batch, seq: seq, seed: 1)

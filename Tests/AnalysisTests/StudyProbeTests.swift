@@ -7,16 +7,17 @@ import Testing
 @Suite("Study probe")
 struct StudyProbeTests {
     static func trainer(steps: Int, interval: Int, board: RunBoard, control: RunControl) throws -> Trainer {
-        var config = TrainConfig(model: ModelConfig(name: "p", width: 48, layers: 2))
+        var config = RunSpec(model: ModelConfig(name: "p", width: 48, layers: 2))
         config.batch = 4
         config.seq = 32
         config.steps = steps
         config.learningRate = 1e-2
         config.evalEvery = 0
+        config.statsEvery = interval
         let corpus = TrainedModel.tiny.corpus
-        let trainer = try Trainer(config: config, corpus: corpus, runID: 0, board: board, control: control)
+        let trainer = try Trainer(spec: config, corpus: corpus, runID: 0, board: board, control: control)
         trainer.probe = try StudyProbe(config: config, parameters: trainer.model.parameters, corpus: corpus,
-                                       interval: interval, sequences: 2, evalBatches: 2)
+                                       sequences: 2, evalBatches: 2)
         return trainer
     }
 

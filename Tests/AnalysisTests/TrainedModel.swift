@@ -10,13 +10,13 @@ enum TrainedModel {
         var text = ""
         while text.utf8.count < 60_000 { text += words[rng.nextInt(below: words.count)] + " " }
         let corpus = try! Corpus(name: "synthetic", text: Array(text.utf8))
-        var config = TrainConfig(model: ModelConfig(name: "p", width: 48, layers: 2))
+        var config = RunSpec(model: ModelConfig(name: "p", width: 48, layers: 2))
         config.batch = 4
         config.seq = 32
         config.steps = 60
         config.learningRate = 1e-2
         config.evalEvery = 0
-        let trainer = try! Trainer(config: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl())
+        let trainer = try! Trainer(spec: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl())
         trainer.run()
         let path = NSTemporaryDirectory() + "qscope-ptq-\(UUID().uuidString).safetensors"
         try! trainer.save(to: path)

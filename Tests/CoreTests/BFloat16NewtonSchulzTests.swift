@@ -78,7 +78,7 @@ struct BFloat16NewtonSchulzTests {
             }
             let sv = try LinalgTests.singularValues(outputs[0].map(Double.init), rows: rows, cols: cols)
             print("NS bf16 \(rows)×\(cols): σ in [\(sv.min()!), \(sv.max()!)]")
-            // The fp32 band is [0.68, 1.13]; algorithms.md §0.3 gives [0.6, 1.2] for bf16.
+            // The fp32 band is [0.68, 1.13]; docs/optimizers.md §9.1 gives [0.6, 1.2] for bf16.
             #expect(sv.allSatisfy { $0 >= 0.6 && $0 <= 1.2 })
             if outputs.count == 2 {
                 // Same rounding points; only flips from the fp32 summation order propagate.
@@ -114,26 +114,26 @@ struct BFloat16NewtonSchulzTests {
         #expect(try Muon(hyper: bf16).orthogonalization.precision == .bfloat16)
         #expect(try Scion(hyper: bf16).orthogonalization.precision == .bfloat16)
         for bad: HyperValue in [.string("float16"), .string("bf16"), .number(16)] {
-            for name in ["muon", "scion"] {
+            for name in [OptimizerKind.muon, .scion] {
                 #expect(throws: QScopeError.self, "\(name) \(bad)") {
-                    try OptimizerFactory.make(name, layout: RuleHarness.tinyLayout, hyper: Hyper(["ns_dtype": bad]))
+                    try name.make(layout: RuleHarness.tinyLayout, hyper: Hyper(["ns_dtype": bad]))
                 }
             }
         }
         #expect(throws: QScopeError.self) {
-            try OptimizerFactory.make("adamw", layout: RuleHarness.tinyLayout, hyper: bf16)
+            try OptimizerKind.adamw.make(layout: RuleHarness.tinyLayout, hyper: bf16)
         }
     }
 
     /// A few steps of `tiny` (2 blocks of width 48) at the default learning rate: short enough
     /// for a debug build, long enough that every hidden matrix goes through bf16 NS repeatedly.
-    @Test(arguments: ["muon", "scion"])
-    func trainsTinyWithoutNaN(optimizer: String) throws {
-        var config = TrainConfig(model: try ModelConfig.named("tiny"))
+    @Test(arguments: [OptimizerKind.muon, .scion])
+    func trainsTinyWithoutNaN(optimizer: OptimizerKind) throws {
+        var config = RunSpec(model: try ModelConfig.named("tiny"))
         config.optimizer = optimizer
-        config.learningRate = OptimizerFactory.defaultPeakLearningRate(optimizer)
+        config.learningRate = optimizer.defaultPeakLearningRate
         config.hyper["ns_dtype"] = .string("bfloat16")
-        config.schedule = "constant"
+        config.schedule = .constant
         config.batch = 4
         config.seq = 32
         config.steps = 12

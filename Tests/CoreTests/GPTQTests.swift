@@ -2,7 +2,7 @@ import Core
 import Foundation
 import Testing
 
-/// GPTQ against the float64 oracle (scripts/golden/gptq_golden.py, algorithms.md §8b) and against
+/// GPTQ against the float64 oracle (scripts/golden/gptq_golden.py, docs/quantization.md §4) and against
 /// properties that hold whatever the rounding: no feedback when H is diagonal, never worse than RTN.
 @Suite("GPTQ")
 struct GPTQTests {

@@ -16,12 +16,20 @@ struct MetricsLogTests {
                       + [final]).map { $0 + "\n" }.joined()
 
     @Test func parsesTheThreeKindsOfLine() {
-        #expect(MetricsLogLine(json: Substring(Self.header)) == .header(MetricsLogHeader(
-            run: "muon/tiny", optimizer: "muon", model: "tiny", totalSteps: 20, parameterCount: 123456)))
+        guard case .header(let header)? = MetricsLogLine(json: Substring(Self.header)) else {
+            Issue.record("the header did not parse")
+            return
+        }
+        #expect(header.format == 1 && header.run == "muon/tiny" && header.optimizer == .muon && header.model == "tiny")
+        #expect(header.totalSteps == 20 && header.parameterCount == 123456 && header.spec == nil)
         #expect(MetricsLogLine(json: Substring(Self.record(3, loss: 4.5))) == .record(TrainLog(
             step: 3, tokens: 12288, loss: 4.5, valLoss: nil, learningRate: 0.003, gradNorm: 0.5,
             tokensPerSecond: 12345.5, elapsed: 0.75)))
-        #expect(MetricsLogLine(json: Substring(Self.final)) == .end(status: .finished, step: 20, message: nil))
+        guard case .end(let end)? = MetricsLogLine(json: Substring(Self.final)) else {
+            Issue.record("the final line did not parse")
+            return
+        }
+        #expect(end.status == .finished && end.step == 20 && end.message == nil && end.valLoss == 2.2)
         for bad in ["", "{", "[1,2]", #"{"step":"three"}"#, #"{"final":true,"status":"exploded","step":3}"#,
                     #"{"run":"x"}"#, #"{"step":1.5,"tokens":1,"lr":0,"grad_norm":0,"tokens_per_s":0,"elapsed_s":0}"#] {
             #expect(MetricsLogLine(json: Substring(bad)) == nil, "\(bad)")
@@ -30,14 +38,17 @@ struct MetricsLogTests {
 
     /// A probe line as the writer makes it: the report round-trips, unbounded MMRs included.
     @Test func probeLinesCarryTheMeasurements() throws {
-        let layers = LayerReport(step: 10, layers: ["blocks.0.attn.q", "blocks.0.mlp.down"],
-                                 values: [3.5, 12, 0.4, 1.1, 7.5, 0.01, .infinity, 40, 2, 0.3, 9, 0.05])
+        let layers = LayerReport(step: 10, layers: ["blocks.0.attn.q", "blocks.0.mlp.down"], columns: [
+            .mmr: [3.5, .infinity], .kurtosis: [12, 40], .rmsKurtosis: [0.4, 2], .rms: [1.1, 0.3], .absmax: [7.5, 9],
+            .quantError: [0.01, 0.05],
+        ])
         let module = ModuleError(name: "blocks.0.attn.q", kind: .linear, layer: 0, r: 3e-3, a: 2e-3, b: 9e-4, c: 1e-4,
                                  inputError: 2e-3, spectralRatio: 1.002, alignmentRatio: 0.99)
         let report = ProbeReport(layers: layers, propagation: PropagationReport(step: 10, modules: [module]),
                                  ptq: PTQSummary(step: 10, fullPrecision: 2.1, rtn: 2.2, gptq: 2.15))
-        let line = report.logLine
-        #expect(!line.contains("\n") && line.contains("\"rms_kurtosis\"") == false && line.contains("\"alignment_ratio\""))
+        let line = MetricsLogLine.probe(report).json
+        // Metrics are keyed by name, so a reordered or extended LayerMetric never relabels a log.
+        #expect(!line.contains("\n") && line.contains("\"rms_kurtosis\":[0.4,2]") && line.contains("\"alignment_ratio\""))
         #expect(MetricsLogLine(json: Substring(line)) == .probe(report))
         var run = MetricsLogRun(id: 0, fileName: "r.metrics.jsonl")
         run.consume(Data((Self.header + "\n" + Self.record(10, loss: 4) + "\n" + line + "\n").utf8))
@@ -74,7 +85,7 @@ struct MetricsLogTests {
         let consumed = run.consume(Data(Self.log.utf8))
         #expect(consumed)
         let snapshot = run.snapshot
-        #expect(snapshot.id == 4 && snapshot.name == "muon/tiny" && snapshot.optimizer == "muon")
+        #expect(snapshot.id == 4 && snapshot.name == "muon/tiny" && snapshot.optimizer == .muon)
         #expect(snapshot.model == "tiny" && snapshot.totalSteps == 20 && snapshot.parameterCount == 123456)
         #expect(snapshot.status == .finished && snapshot.step == 20 && snapshot.tokens == 20 * 4096)
         #expect(snapshot.trainHistory.count == 20)  // the initial evaluation has no training loss
@@ -139,9 +150,30 @@ struct MetricsLogTests {
         #expect(run.snapshot.trainHistory.count == 21)
     }
 
+    /// A log written by qscope before format 2 (no version, no spec, layer metrics as a
+    /// row-major array in the enum's order of the time), committed as it was written: it still
+    /// reads, every metric under its name.
+    @Test func formatOneLogsStillRead() throws {
+        let url = try #require(Bundle.module.url(forResource: "Golden/logs/format1-muon-tiny.metrics", withExtension: "jsonl"))
+        var run = MetricsLogRun(id: 0, fileName: url.lastPathComponent)
+        run.consume(try Data(contentsOf: url))
+        let snapshot = run.snapshot
+        #expect(run.malformedLines == 0)
+        #expect(snapshot.status == .finished && snapshot.step == 10 && snapshot.optimizer == .muon)
+        #expect(snapshot.optimizerStateBytes == 296_928 && snapshot.layerHistory.map(\.step) == [5, 10])
+        let layers = try #require(snapshot.layers)
+        #expect(layers.layers.count == 12 && Set(layers.columns.keys) == Set(LayerMetric.allCases))
+        // Row 0 (blocks.0.attn.q) as the old writer put it: mmr, kurtosis, rms_kurtosis, rms, absmax, quant_error.
+        let q = LayerMetric.allCases.map { layers.value($0, layer: 0) }
+        print("format 1, blocks.0.attn.q at step 10: \(zip(LayerMetric.allCases.map(\.rawValue), q).map { "\($0)=\($1)" })")
+        #expect(layers.value(.mmr, layer: 0) > 1 && layers.value(.rms, layer: 0) > 0 && layers.value(.quantError, layer: 0) < 1)
+        #expect(snapshot.propagation != nil && snapshot.ptq != nil)
+    }
+
     @Test func checkpointPathGivesTheLogPath() {
-        #expect(MetricsLog.path(forCheckpoint: "runs/x.safetensors") == "runs/x.metrics.jsonl")
-        #expect(MetricsLog.path(forCheckpoint: "model.bin") == "model.bin.metrics.jsonl")
+        #expect(RunPaths(checkpoint: "runs/x.safetensors").metricsLog == "runs/x.metrics.jsonl")
+        #expect(RunPaths(checkpoint: "model.bin").metricsLog == "model.bin.metrics.jsonl")
+        #expect(RunPaths(checkpoint: "runs/x.safetensors", saveAtLoss: 1.8).commonLoss == "runs/x.at-1.8.safetensors")
     }
 
     @Test func directoryFollowerPublishesGrowingAndRewrittenLogs() throws {

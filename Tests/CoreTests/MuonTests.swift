@@ -69,14 +69,14 @@ enum RuleHarness {
     }
 
     /// Three steps of optimizer `name` on the tiny model, serially and over four threads.
-    static func checkThreadedMatchesSerial(_ name: String) throws {
+    static func checkThreadedMatchesSerial(_ name: OptimizerKind) throws {
         let layout = tinyLayout
         var rng = RNG(seed: 27)
         let p0 = gaussian(layout.totalCount, &rng)
         let grads = (0..<3).map { _ in Tensor(shape: [layout.totalCount], values: gaussian(layout.totalCount, &rng)) }
         var results: [[Float]] = []
         for threads in [1, 4] {
-            let opt = try OptimizerFactory.make(name, layout: layout)
+            let opt = try name.make(layout: layout)
             opt.threads = threads
             let p = Tensor(shape: [layout.totalCount], values: p0)
             for g in grads { opt.step(parameters: p, gradients: g, baseLR: 0.02, factor: 1) }
@@ -241,7 +241,7 @@ struct MuonTests {
     /// eps 1e-6, at a fixed 3e-3 times the schedule factor on the embedding and vectors.
     @Test func studyGroups() throws {
         let layout = RuleHarness.tinyLayout
-        let opt = try OptimizerFactory.make("muon", layout: layout, hyper: Hyper(["weight_decay": .number(0.1)]))
+        let opt = try OptimizerKind.muon.make(layout: layout, hyper: Hyper(["weight_decay": .number(0.1)]))
         #expect(opt.name == "muon")
         let hiddenCount = layout.parameters.filter { $0.role == .hidden }.map(\.count).reduce(0, +)
         #expect(opt.stateByteCount == 4 * (hiddenCount + 2 * (layout.totalCount - hiddenCount)))
@@ -268,7 +268,7 @@ struct MuonTests {
 
     /// Updates spread over threads (one workspace per tensor) give the serial result bit for bit.
     @Test func threadedUpdatesMatchSerial() throws {
-        try RuleHarness.checkThreadedMatchesSerial("muon")
+        try RuleHarness.checkThreadedMatchesSerial(.muon)
     }
 
     @Test func hyperparameters() throws {
@@ -289,7 +289,7 @@ struct MuonTests {
             ["ns_eps_mode": .string("max")], ["ns_coefficients": .list([.number(1), .number(2)])],
             ["ns_steps": .number(2.5)], ["ns_eps": .number(0)], ["momentum": .number(1)], ["nesterov": .number(1)],
         ] {
-            #expect(throws: QScopeError.self, "\(bad)") { try OptimizerFactory.make("muon", layout: layout, hyper: Hyper(bad)) }
+            #expect(throws: QScopeError.self, "\(bad)") { try OptimizerKind.muon.make(layout: layout, hyper: Hyper(bad)) }
         }
     }
 }

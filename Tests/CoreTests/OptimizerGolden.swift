@@ -4,7 +4,7 @@ import Foundation
 /// The golden optimizer runs under Golden/optim (scripts/golden/optim_golden.py), replayed
 /// through `OptimizerReplay` exactly as `qscope optim-replay` does.
 struct OptimizerGolden: Decodable {
-    let optimizer: String
+    let optimizer: OptimizerKind
     let hyper: Hyper
     let param: [[Double]]
     let grads: [[[Double]]]

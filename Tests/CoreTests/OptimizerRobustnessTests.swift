@@ -10,14 +10,14 @@ struct OptimizerRobustnessTests {
         case zero, rankOne, tiny, illConditioned
     }
 
-    @Test(arguments: OptimizerFactory.names, Gradient.allCases)
-    func parametersStayFinite(optimizer name: String, gradient kind: Gradient) throws {
+    @Test(arguments: OptimizerKind.allCases, Gradient.allCases)
+    func parametersStayFinite(optimizer name: OptimizerKind, gradient kind: Gradient) throws {
         let config = ModelConfig(name: "r", width: 24, layers: 1, heads: 6, kvHeads: 2)
         let layout = ParameterLayout(config: config)
         // Refresh every other step so failures in the eigen/QR/root paths get many chances.
         var hyper = Hyper()
-        if name == "shampoo" || name == "soap" { hyper["precondition_frequency"] = .number(2) }
-        let optimizer = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
+        if name == .shampoo || name == .soap { hyper["precondition_frequency"] = .number(2) }
+        let optimizer = try name.make(layout: layout, hyper: hyper)
         let params = Tensor(shape: [layout.totalCount]), grads = Tensor(shape: [layout.totalCount])
         var rng = RNG(seed: 3)
         rng.fillGaussian(params.buffer, std: 0.02)

@@ -52,20 +52,20 @@ struct OptimizerTests {
         let cosine = LRSchedule.cosine(warmup: 0.1, floor: 0)
         #expect(cosine.factor(step: 10, total: 100) == 1)
         #expect(abs(cosine.factor(step: 55, total: 100) - 0.5) < 1e-12)
-        #expect(throws: QScopeError.self) { try LRSchedule.named("linear") }
+        #expect(throws: QScopeError.self) { try ScheduleKind(named: "linear") }
     }
 
     @Test func optimizerStepsEveryRoleAndReportsState() throws {
         let config = ModelConfig(name: "t", width: 12, layers: 1, heads: 6, kvHeads: 2)
         let layout = ParameterLayout(config: config)
-        let opt = try OptimizerFactory.make("adamw", layout: layout)
+        let opt = try OptimizerKind.adamw.make(layout: layout)
         #expect(opt.stateByteCount == 2 * 4 * layout.totalCount)
         let params = Tensor(shape: [layout.totalCount]), grads = Tensor(shape: [layout.totalCount])
         for i in 0..<grads.count { grads[i] = 1 }
         opt.step(parameters: params, gradients: grads, baseLR: 0.1, factor: 1)
         // Adam's first step moves every coordinate by lr·sign(g) (up to ε).
         #expect(params.array.allSatisfy { abs($0 + 0.1) < 1e-6 })
-        #expect(throws: QScopeError.self) { try OptimizerFactory.make("sgd", layout: layout) }
+        #expect(throws: QScopeError.self) { try OptimizerKind(named: "sgd") }
     }
 }
 

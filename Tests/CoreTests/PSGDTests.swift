@@ -28,7 +28,7 @@ struct PSGDTests {
         for (name, golden) in try OptimizerGolden.all(prefix: "psgd_") where golden.hyper["variant"] == .string("kron_torch") {
             var hyper = golden.hyper
             hyper["noise_eps"] = .number(0)
-            let ours = try OptimizerReplay(optimizer: "psgd", hyper: hyper, param: golden.param, grads: golden.grads).run()
+            let ours = try OptimizerReplay(optimizer: .psgd, hyper: hyper, param: golden.param, grads: golden.grads).run()
             let miss = zip(ours, golden.params).map { relativeError($0, $1) }.max()!
             #expect(miss > 2e-6, "\(name): \(miss)")
         }
@@ -84,7 +84,7 @@ struct PSGDTests {
             let small: [[Double]] = [[0.5, -0.5, 0.25], [0, 1, -1]]   // RMS ≈ 0.64: not clipped
             let large = small.map { $0.map { $0 * 10 } }               // RMS ≈ 6.4: clipped to 1.1
             for grad in [small, large] {
-                let out = try OptimizerReplay(optimizer: "psgd", hyper: hyper, param: param, grads: [grad]).run()[0]
+                let out = try OptimizerReplay(optimizer: .psgd, hyper: hyper, param: param, grads: [grad]).run()[0]
                 let g = grad.joined()
                 let rms = (g.map { $0 * $0 }.reduce(0, +) / Double(g.count)).squareRoot()
                 let clip = min(1, 1.1 / rms)
@@ -98,7 +98,7 @@ struct PSGDTests {
     /// p ← p·(1 − lr·wd) with a zero gradient, and 1-D parameters do not move.
     @Test func weightDecayOnMatricesOnly() throws {
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [3, 2]), (name: "b", role: .vector, shape: [4])])
-        let opt = try OptimizerFactory.make("psgd", layout: layout, hyper: Hyper(["weight_decay": .number(0.5)]))
+        let opt = try OptimizerKind.psgd.make(layout: layout, hyper: Hyper(["weight_decay": .number(0.5)]))
         let p = Tensor(shape: [layout.totalCount], values: (0..<layout.totalCount).map { Float($0) + 1 })
         let before = p.array
         opt.step(parameters: p, gradients: Tensor(shape: [layout.totalCount]), baseLR: 0.1, factor: 1)
@@ -113,7 +113,7 @@ struct PSGDTests {
         var ends: [[Double]] = []
         for steps in [[], Array(1...12)] {
             let hyper = Hyper(["balance_steps": .list(steps.map { .number(Double($0)) }), "lr": .number(0.05)])
-            ends.append(Array(try OptimizerReplay(optimizer: "psgd", hyper: hyper, param: param, grads: grads).run().last!.joined()))
+            ends.append(Array(try OptimizerReplay(optimizer: .psgd, hyper: hyper, param: param, grads: grads).run().last!.joined()))
         }
         #expect(maxAbsDiff(ends[0], ends[1]) < 1e-5)
         #expect(maxAbsDiff(ends[0], Array(param.joined())) > 0.1)
@@ -125,7 +125,7 @@ struct PSGDTests {
         let (param, grads) = randomRun(rows: 4, cols: 6, steps: 6, seed: 3)
         func run(_ seed: Int) throws -> [Double] {
             let hyper = Hyper(["seed": .number(Double(seed)), "variant": .string("kron_torch"), "lr": .number(0.05)])
-            return Array(try OptimizerReplay(optimizer: "psgd", hyper: hyper, param: param, grads: grads).run().last!.joined())
+            return Array(try OptimizerReplay(optimizer: .psgd, hyper: hyper, param: param, grads: grads).run().last!.joined())
         }
         let a = try run(1), b = try run(1), c = try run(2)
         #expect(a == b)
@@ -145,14 +145,14 @@ struct PSGDTests {
         let grads = (0..<20).map { _ in (0..<n).map { _ in Float(rng.nextGaussian()) } }
         let start = (0..<n).map { _ in Float(rng.nextGaussian()) }
 
-        let straight = try OptimizerFactory.make("psgd", layout: layout, hyper: hyper)
+        let straight = try OptimizerKind.psgd.make(layout: layout, hyper: hyper)
         let p1 = Tensor(shape: [n], values: start)
         for g in grads { straight.step(parameters: p1, gradients: Tensor(shape: [n], values: g), baseLR: 0.02, factor: 1) }
 
-        let first = try OptimizerFactory.make("psgd", layout: layout, hyper: hyper)
+        let first = try OptimizerKind.psgd.make(layout: layout, hyper: hyper)
         let p2 = Tensor(shape: [n], values: start)
         for g in grads.prefix(9) { first.step(parameters: p2, gradients: Tensor(shape: [n], values: g), baseLR: 0.02, factor: 1) }
-        let resumed = try OptimizerFactory.make("psgd", layout: layout, hyper: hyper)
+        let resumed = try OptimizerKind.psgd.make(layout: layout, hyper: hyper)
         for (a, b) in zip(resumed.namedStateTensors, first.namedStateTensors) {
             #expect(a.name == b.name)
             a.tensor.copy(from: b.tensor)
@@ -171,7 +171,7 @@ struct PSGDTests {
         let grads = (0..<4).map { _ in Tensor(shape: [n], values: (0..<n).map { _ in Float(rng.nextGaussian()) }) }
         var results: [[Float]] = []
         for threads in [1, 3] {
-            let opt = try OptimizerFactory.make("psgd", layout: layout)
+            let opt = try OptimizerKind.psgd.make(layout: layout)
             opt.threads = threads
             let p = Tensor(shape: [n])
             for g in grads { opt.step(parameters: p, gradients: g, baseLR: 0.01, factor: 1) }
@@ -180,7 +180,7 @@ struct PSGDTests {
         }
         #expect(results[0] == results[1])
         // State: momentum per parameter, a square per side of each matrix, a vector per 1-D tensor.
-        let opt = try OptimizerFactory.make("psgd", layout: layout)
+        let opt = try OptimizerKind.psgd.make(layout: layout)
         let expected = layout.parameters.reduce(0) { total, info in
             total + info.count + (info.shape.count == 2 ? info.shape[0] * info.shape[0] + info.shape[1] * info.shape[1] : info.count)
         }
@@ -197,7 +197,7 @@ struct PSGDTests {
         let target = (0..<(rows * cols)).map { _ in rng.nextGaussian() }
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [rows, cols])])
         func finalLoss(_ hyper: Hyper) throws -> (final: Double, initial: Double) {
-            let opt = try OptimizerFactory.make("psgd", layout: layout, hyper: hyper)
+            let opt = try OptimizerKind.psgd.make(layout: layout, hyper: hyper)
             let p = Tensor(shape: [rows * cols]), g = Tensor(shape: [rows * cols])
             func loss() -> Double {
                 (0..<(rows * cols)).reduce(0) { s, k in
@@ -228,9 +228,9 @@ struct PSGDTests {
                                           ["variant": .string("heavyball")],
                                           ["precond_update_probability": .number(0)],
                                           ["momentum": .number(1)]] {
-            #expect(throws: QScopeError.self) { try OptimizerFactory.make("psgd", layout: layout, hyper: Hyper(bad)) }
+            #expect(throws: QScopeError.self) { try OptimizerKind.psgd.make(layout: layout, hyper: Hyper(bad)) }
         }
-        _ = try OptimizerFactory.make("psgd", layout: layout, hyper: Hyper(["memory_save_mode": .null, "noise_eps": .null]))
+        _ = try OptimizerKind.psgd.make(layout: layout, hyper: Hyper(["memory_save_mode": .null, "noise_eps": .null]))
     }
 }
 

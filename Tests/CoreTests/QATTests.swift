@@ -89,7 +89,7 @@ struct QATTests {
     @Test(arguments: [QATMethod.quest, .ste])
     func gradientsMatchTheFrozenSurrogate(method: QATMethod) throws {
         let model = try Self.model(seed: 21)
-        let plan = try QATPlan(QATConfig(method: method.rawValue, weightBits: 4))
+        let plan = try QATPlan(QATConfig(method: method, weightBits: 4))
         try model.setQAT(plan)
         let loss = model.forward()
         model.backward()
@@ -125,7 +125,7 @@ struct QATTests {
     /// STE's forward pass is the evaluation path's round-to-nearest plan on every block linear.
     @Test func steForwardIsTheRoundToNearestPlan() throws {
         let qat = try Self.model(seed: 23), plan = try Self.model(seed: 23)
-        try qat.setQAT(QATPlan(QATConfig(method: "ste", weightBits: 4, inputBits: 6)))
+        try qat.setQAT(QATPlan(QATConfig(method: .ste, weightBits: 4, inputBits: 6)))
         plan.setQuantPlan(.uniform(LinearID.all(in: Self.config), weight: try RoundToNearest(bits: 4),
                                    input: try RoundToNearest(bits: 6)))
         #expect(qat.forward() == plan.forward())
@@ -162,7 +162,7 @@ struct QATTests {
         let full = probabilities()
         var distance: [Int: Double] = [:]
         for bits in [2, 8] {
-            try model.setQAT(QATPlan(QATConfig(method: "quest", weightBits: bits)))
+            try model.setQAT(QATPlan(QATConfig(method: .quest, weightBits: bits)))
             distance[bits] = GradientCheck.relativeError(probabilities(), full)
         }
         print("QuEST output distance from full precision: w8a8 \(distance[8]!), w2a2 \(distance[2]!)")
@@ -173,19 +173,21 @@ struct QATTests {
     /// Shards share one set of quantized weights; per-token input quantization does not care
     /// how the batch is split.
     @Test func shardedQATMatchesOneShard() throws {
-        try TrainingTests.expectShardsAgree(Self.config, qat: QATPlan(QATConfig(method: "quest")), seed: 25)
+        try TrainingTests.expectShardsAgree(Self.config, qat: QATPlan(QATConfig(method: .quest)), seed: 25)
     }
 
     @Test func configParsesAndRejectsBadSettings() throws {
-        let quest = try QATConfig(method: "quest")
+        let quest = try QATConfig(method: .quest)
         #expect(quest.label == "quest w4a4")
-        #expect(try QATConfig(method: "ste", weightBits: 8, inputBits: 6).label == "ste w8a6")
-        func message(_ body: () throws -> Void) -> String? {
-            do { try body() } catch let error as QScopeError { return error.description } catch { return nil }
-            return nil
+        #expect(try QATConfig(method: .ste, weightBits: 8, inputBits: 6).label == "ste w8a6")
+        #expect(throws: QScopeError.badInput("unknown QAT method 'lsq'; choose one of: quest, ste")) {
+            try QATMethod(named: "lsq")
         }
-        #expect(message { _ = try QATConfig(method: "lsq") }?.contains("unknown QAT method 'lsq'") == true)
-        #expect(message { _ = try QATConfig(method: "quest", weightBits: 1) }?.contains("--bits") == true)
-        #expect(message { _ = try QATConfig(method: "ste", inputBits: 9) }?.contains("--act-bits") == true)
+        #expect(throws: RunSpecError(field: .qatBits, problem: "must be 2 to 8 (got 1)")) {
+            try QATConfig(method: .quest, weightBits: 1).validate()
+        }
+        #expect(throws: RunSpecError(field: .qatActBits, problem: "must be 2 to 8 (got 9)")) {
+            try QATConfig(method: .ste, inputBits: 9).validate()
+        }
     }
 }

@@ -5,10 +5,10 @@ import Testing
 /// Training runs with quantization-aware training on.
 @Suite("QAT training runs")
 struct QATTrainingTests {
-    static func questConfig(steps: Int) throws -> TrainConfig {
+    static func questConfig(steps: Int) throws -> RunSpec {
         var c = TrainingTests.config(steps: steps)
         c.model = ModelConfig(name: "micro", width: 32, layers: 1, heads: 4, kvHeads: 2)
-        c.qat = try QATConfig(method: "quest")
+        c.qat = try QATConfig(method: .quest)
         return c
     }
 
@@ -21,20 +21,25 @@ struct QATTrainingTests {
         #expect(try TrainingTests.losses(full) != a)
     }
 
-    /// `qat` is optional in the stored configuration: checkpoints from before QAT still load.
-    @Test func trainConfigKeepsQATAndLoadsOldConfigs() throws {
-        var config = TrainConfig(model: QATTests.config)
-        config.qat = try QATConfig(method: "quest", weightBits: 4, inputBits: 8)
-        let encoder = JSONEncoder(), decoder = JSONDecoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let json = try encoder.encode(config)
-        #expect(String(decoding: json, as: UTF8.self).contains(#""qat":{"#))
-        #expect(try decoder.decode(TrainConfig.self, from: json) == config)
-        var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
-        object["qat"] = nil
-        let old = try decoder.decode(TrainConfig.self, from: JSONSerialization.data(withJSONObject: object))
-        #expect(old.qat == nil)
+    /// `qat` is optional in the stored specification: checkpoints from before QAT still load,
+    /// and so do those written before the RunSpec (a TrainConfig without corpus, save or
+    /// stats_every, as this literal was stored).
+    @Test func runSpecKeepsQATAndLoadsOldConfigs() throws {
+        var config = RunSpec(model: QATTests.config)
+        config.qat = QATConfig(method: .quest, weightBits: 4, inputBits: 8)
+        let json = try config.json()
+        #expect(json.contains(#""qat":{"input_bits":8,"method":"quest","weight_bits":4}"#))
+        #expect(try RunSpec.decode(json: json, source: "test") == config)
+        let old = #"{"batch":16,"eval_batches":8,"eval_every":50,"hyper":{"seed":1},"learning_rate":0.004,"log_every":10,"#
+            + #""model":{"heads":6,"kv_heads":2,"layers":2,"name":"tiny","norm_eps":1e-06,"rope_base":1024,"vocab":256,"#
+            + #""width":48},"optimizer":"psgd","schedule":"trapezoidal","seed":1,"seq":128,"steps":500,"threads":2}"#
+        let decoded = try RunSpec.decode(json: old, source: "old")
+        #expect(decoded.optimizer == .psgd && decoded.learningRate == 0.004 && decoded.qat == nil)
+        #expect(decoded.model == (try ModelConfig.named("tiny")) && decoded.steps == 500 && decoded.threads == 2)
+        #expect(decoded.statsEvery == 100 && decoded.corpus == nil && decoded.save == nil)
+        #expect(throws: QScopeError.self) {
+            try RunSpec.decode(json: old.replacingOccurrences(of: "psgd", with: "sgd"), source: "old")
+        }
     }
 
     /// The checkpoint stores the QAT setting; resuming from it continues the quantized curve.
@@ -45,7 +50,7 @@ struct QATTrainingTests {
         let straight = try TrainingTests.losses(config)
         let control = RunControl()
         let board = RunBoard()
-        let trainer = try Trainer(config: config, corpus: TrainingTests.corpus, runID: 0, board: board, control: control)
+        let trainer = try Trainer(spec: config, corpus: TrainingTests.corpus, runID: 0, board: board, control: control)
         #expect(board.snapshot(id: 0)?.qat == "quest w4a4")
         var head: [Double] = []
         trainer.run { log in
@@ -53,10 +58,9 @@ struct QATTrainingTests {
             if log.step == 5 { control.requestStop() }
         }
         try trainer.save(to: path)
-        let file = try Safetensors.read(path: path)
-        let stored = try Checkpoint.config(of: file, path: path)
-        #expect(stored.qat == config.qat)
-        let tail = try TrainingTests.losses(stored, resume: file)
+        let stored = try StoredRun(path: path)
+        #expect(stored.spec.qat == config.qat)
+        let tail = try TrainingTests.losses(stored.spec, resume: stored)
         #expect(head + tail == straight)
     }
 
@@ -67,15 +71,15 @@ struct QATTrainingTests {
     /// run-to-run noise of one seed. The full-size figure (16×128, 500 steps: ~1.77) is the
     /// release binary's, in the README.
     @Test func questW4A4TinyLearnsTheDefaultCorpus() throws {
-        var c = TrainConfig(model: try ModelConfig.named("tiny"))
-        c.learningRate = OptimizerFactory.defaultPeakLearningRate("adamw")
+        var c = RunSpec(model: try ModelConfig.named("tiny"))
+        c.learningRate = OptimizerKind.adamw.defaultPeakLearningRate
         c.batch = 8
         c.seq = 64
         c.steps = 120
         c.evalEvery = 0
-        c.qat = try QATConfig(method: "quest")
+        c.qat = try QATConfig(method: .quest)
         let board = RunBoard()
-        let trainer = try Trainer(config: c, corpus: try DefaultCorpus.load(), runID: 0, board: board, control: RunControl())
+        let trainer = try Trainer(spec: c, corpus: try DefaultCorpus.load(), runID: 0, board: board, control: RunControl())
         #expect(trainer.run() == .finished)
         let val = try #require(board.snapshot(id: 0)?.valLoss)
         print("QuEST w4a4 tiny: val loss \(val) after \(c.steps) steps of \(c.batch)×\(c.seq)")

@@ -130,7 +130,7 @@ struct QuESTTests {
 
     @Test func zeroInTheRotatedBasisRoundsHalfToEven() throws {
         // Width 2: x_h = [1, 1]·H = [√2, 0], std = 1. 0/step + ½ is an exact tie; torch.round gives 0,
-        // so x_q = −step/2 (away-from-zero rounding would give +step/2): algorithms.md §0.1.
+        // so x_q = −step/2 (away-from-zero rounding would give +step/2): docs/quantization.md §2.1.
         let q = try QuEST(bits: 4)
         let (y, m) = try forward(q, [1, 1], rows: 1, cols: 2, domain: .hadamard)
         let step = 2 * (q.clip * 1 + 1e-8) / 15
@@ -228,7 +228,7 @@ struct StraightThroughTests {
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ste.forward(xs.baseAddress!, into: $0.baseAddress!, rows: 2, cols: 3) }
             want.withUnsafeMutableBufferPointer { rtn.apply(xs.baseAddress!, into: $0.baseAddress!, rows: 2, cols: 3) }
-            // Identity STE (§8d): no mask, even for the row's extreme values.
+            // Identity STE (docs/quantization.md §6): no mask, even for the row's extreme values.
             dx.withUnsafeMutableBufferPointer { ste.backward(xs.baseAddress!, into: $0.baseAddress!, rows: 2, cols: 3) }
         }
         #expect(y == want)

@@ -22,7 +22,7 @@ struct RoundToNearestTests {
 
     @Test func gptqGridPutsAbsmaxOnSevenSteps() throws {
         // GPTQ's symmetric 4-bit grid: scale = 2/15 for absmax 1; 1/scale = 7.4999995 in fp32, so
-        // ±absmax lands on ±7·scale = ±0.9333, and −1 has room for code −8 (algorithms.md §0.2).
+        // ±absmax lands on ±7·scale = ±0.9333, and −1 has room for code −8 (docs/quantization.md §2.2).
         let q = try RoundToNearest(bits: 4, granularity: .tensor, grid: .gptq)
         let y = run(q, [1, -1, 0, 0.5])
         #expect(abs(y[0] - 7 * 2 / 15) < 1e-6 && abs(y[1] + 7 * 2 / 15) < 1e-6)

@@ -11,7 +11,7 @@ struct SOAPTests {
 
     /// Float32 against the float64 goldens: ≤ 1.7e-7 of the parameter scale on every run (the
     /// first step is the parameter's own Float32 rounding). Square full-rank first gradients or
-    /// one side switched off, so the eigenbasis is unique up to signs (algorithms.md §0.5).
+    /// one side switched off, so the eigenbasis is unique up to signs (docs/optimizers.md §9.3).
     @Test(arguments: [
         "soap_4x8_left_only.json", "soap_5x5_wd_f3.json", "soap_6x6.json", "soap_8x4_right_only.json",
         "soap_pathological_5x5.json",
@@ -32,7 +32,7 @@ struct SOAPTests {
     /// orthonormal with columns by descending eigenvalue; the second step moves everything.
     @Test func firstStepOnlyBuildsTheBasis() throws {
         let layout = ParameterLayout(config: try ModelConfig.named("tiny"))
-        let opt = try OptimizerFactory.make("soap", layout: layout)
+        let opt = try OptimizerKind.soap.make(layout: layout)
         var rng = RNG(seed: 31)
         let params = GradientCheck.randomTensor([layout.totalCount], std: 0.02, rng: &rng)
         let before = params.array
@@ -71,7 +71,7 @@ struct SOAPTests {
         let param = (0..<n).map { _ in rng.nextGaussian() }
         let grads = (0..<steps).map { k in (0..<n).map { _ in rng.nextGaussian() * Support.scales[k] } }
         let hyper = Hyper(["lr": .number(lr), "betas": .list([.number(b1), .number(b2)]), "weight_decay": .number(wd)])
-        let ours = try Support.run("soap", hyper: hyper, shape: [n], role: .vector, param: param, grads: grads)
+        let ours = try Support.run(.soap, hyper: hyper, shape: [n], role: .vector, param: param, grads: grads)
         var p = param.map { Double(Float($0)) }, m = [Double](repeating: 0, count: n), v = m
         for (k, grad) in grads.enumerated() where k > 0 {
             let g = grad.map { Double(Float($0)) }, t = Double(k)
@@ -94,10 +94,10 @@ struct SOAPTests {
         let param = (0..<5).map { _ in rng.nextGaussian() }
         let grads = (0..<9).map { _ in (0..<5).map { _ in rng.nextGaussian() } }
         let base: [String: HyperValue] = ["lr": .number(0.01), "precondition_frequency": .number(2)]
-        let vector = try Support.run("soap", hyper: Hyper(base.merging(["precondition_1d": .bool(true)]) { $1 }),
+        let vector = try Support.run(.soap, hyper: Hyper(base.merging(["precondition_1d": .bool(true)]) { $1 }),
                                      shape: [5], role: .vector, param: param, grads: grads)
-        let column = try Support.run("soap", hyper: Hyper(base), shape: [5, 1], role: .hidden, param: param, grads: grads)
-        let plain = try Support.run("soap", hyper: Hyper(base), shape: [5], role: .vector, param: param, grads: grads)
+        let column = try Support.run(.soap, hyper: Hyper(base), shape: [5, 1], role: .hidden, param: param, grads: grads)
+        let plain = try Support.run(.soap, hyper: Hyper(base), shape: [5], role: .vector, param: param, grads: grads)
         #expect(Support.relativeError(vector.last!, column.last!) < 1e-6)
         #expect(Support.relativeError(vector.last!, plain.last!) > 1e-4)
     }
@@ -109,7 +109,7 @@ struct SOAPTests {
         let param = (0..<20).map { _ in rng.nextGaussian() }
         let grads = (0..<2).map { _ in (0..<20).map { _ in rng.nextGaussian() * 3 } }
         let hyper = Hyper(["lr": .number(0.01), "normalize_grads": .bool(true), "betas": .list([.number(0.9), .number(0.99)])])
-        let out = try Support.run("soap", hyper: hyper, shape: [4, 5], role: .hidden, param: param, grads: grads)
+        let out = try Support.run(.soap, hyper: hyper, shape: [4, 5], role: .hidden, param: param, grads: grads)
         let rms = (zip(out[1], out[0]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / 20).squareRoot()
         let expected = 0.01 * (1 - 0.99).squareRoot() / (1 - 0.9)
         #expect(abs(rms - expected) < 1e-4 * expected, "\(rms) vs \(expected)")
@@ -119,7 +119,7 @@ struct SOAPTests {
     /// orthonormal through refreshes and the run stays finite.
     @Test func rectangularBasesStayOrthonormal() throws {
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [6, 10])])
-        let opt = try OptimizerFactory.make("soap", layout: layout, hyper: Hyper(["precondition_frequency": .number(3)]))
+        let opt = try OptimizerKind.soap.make(layout: layout, hyper: Hyper(["precondition_frequency": .number(3)]))
         var rng = RNG(seed: 35)
         let p = GradientCheck.randomTensor([60], std: 1, rng: &rng)
         for _ in 0..<31 { opt.step(parameters: p, gradients: GradientCheck.randomTensor([60], std: 1, rng: &rng), baseLR: 0.01, factor: 1) }
@@ -135,7 +135,7 @@ struct SOAPTests {
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [4, 4])])
         func rejects(_ values: [String: HyperValue], _ fragment: String) {
             do {
-                _ = try OptimizerFactory.make("soap", layout: layout, hyper: Hyper(values))
+                _ = try OptimizerKind.soap.make(layout: layout, hyper: Hyper(values))
                 Issue.record("accepted \(values)")
             } catch {
                 #expect("\(error)".contains(fragment), "\(error)")
@@ -146,7 +146,7 @@ struct SOAPTests {
         rejects(["betas": .list([.number(0.9), .number(1)])], "betas")
         rejects(["precondition_frequency": .number(0)], "precondition_frequency")
         rejects(["shampoo_beta": .number(1)], "shampoo_beta")
-        _ = try OptimizerFactory.make("soap", layout: layout, hyper: Hyper([
+        _ = try OptimizerKind.soap.make(layout: layout, hyper: Hyper([
             "merge_dims": .bool(false), "correct_bias": .bool(false), "shampoo_beta": .number(-1), "max_precond_dim": .number(2),
             "momentum": .number(0.95), "beta2": .number(0.99),
         ]))
@@ -160,7 +160,7 @@ struct SOAPTests {
         let hyper = Hyper(["precondition_frequency": .number(3), "weight_decay": .number(0.1), "lr": .number(0.01),
                            "max_precond_dim": .number(5)])
         for split in [1, 3, 4] {
-            #expect(try Support.resumeGap("soap", hyper: hyper, layout: layout, steps: 10, split: split) == 0, "split \(split)")
+            #expect(try Support.resumeGap(.soap, hyper: hyper, layout: layout, steps: 10, split: split) == 0, "split \(split)")
         }
     }
 
@@ -168,6 +168,6 @@ struct SOAPTests {
     /// the first-step eigh and a basis refresh.
     @Test func threadsDoNotChangeTheResult() throws {
         let hyper = Hyper(["precondition_frequency": .number(2)])
-        #expect(try Support.threadGap("soap", hyper: hyper, threads: 3, steps: 5) == 0)
+        #expect(try Support.threadGap(.soap, hyper: hyper, threads: 3, steps: 5) == 0)
     }
 }

@@ -43,12 +43,12 @@ struct ScionTests {
         }
     }
 
-    /// The study's three groups (paper.md §1): embedding/head sign(d)/C at a fixed lr 1, vectors
+    /// The study's three groups (docs/optimizers.md §7.2): embedding/head sign(d)/C at a fixed lr 1, vectors
     /// plain momentum SGD at a fixed 3e-3, hidden spectral at the scheduled rate; μ = 0.1 for all,
     /// both fixed rates times the schedule factor. Two steps, so the EMA d = 0.9·d + 0.1·g shows.
     @Test func studyGroups() throws {
         let layout = RuleHarness.tinyLayout
-        let opt = try OptimizerFactory.make("scion", layout: layout)
+        let opt = try OptimizerKind.scion.make(layout: layout)
         #expect(opt.name == "scion")
         #expect(opt.stateByteCount == 4 * layout.totalCount)  // one buffer "d" per tensor
         #expect(opt.namedStateTensors.first?.name == "optim.wte.d")
@@ -143,7 +143,7 @@ struct ScionTests {
 
     /// Updates spread over threads (one workspace per tensor) give the serial result bit for bit.
     @Test func threadedUpdatesMatchSerial() throws {
-        try RuleHarness.checkThreadedMatchesSerial("scion")
+        try RuleHarness.checkThreadedMatchesSerial(.scion)
     }
 
     @Test func hyperparameters() throws {
@@ -162,7 +162,7 @@ struct ScionTests {
             ["momentum": .number(0)], ["momentum": .number(1.5)], ["constrained": .string("yes")],
             ["ns_eps_mode": .string("none")],
         ] {
-            #expect(throws: QScopeError.self, "\(bad)") { try OptimizerFactory.make("scion", layout: layout, hyper: Hyper(bad)) }
+            #expect(throws: QScopeError.self, "\(bad)") { try OptimizerKind.scion.make(layout: layout, hyper: Hyper(bad)) }
         }
     }
 }

@@ -36,7 +36,7 @@ struct ShampooTests {
     }
 
     /// A vector gets its full n×n statistic with exponent −1/2, against a Float64 oracle of
-    /// §3b for order 1. (This path was also checked against facebookresearch DistributedShampoo
+    /// docs/optimizers.md §5.1 for order 1. (This path was also checked against facebookresearch DistributedShampoo
     /// itself, fp64 factors: 3.5e-7.) Roots start at step 6, when the 6×6 factor has full rank:
     /// on a rank-deficient factor, ε^(−1/2) amplifies Float32 rounding in the null space and
     /// the reference's own fp32 run is 6e-3 from its fp64 run.
@@ -49,7 +49,7 @@ struct ShampooTests {
             "lr": .number(0.015625), "betas": .list([.number(0.9), .number(0.95)]), "eps": .number(1e-8),
             "weight_decay": .number(0.01), "precondition_frequency": .number(3), "start_preconditioning_step": .number(6),
         ])
-        let ours = try Support.run("shampoo", hyper: hyper, shape: [n], role: .vector, param: param, grads: grads)
+        let ours = try Support.run(.shampoo, hyper: hyper, shape: [n], role: .vector, param: param, grads: grads)
         let oracle = Support.distributedVectorOracle(param: param, grads: grads, lr: 0.015625, beta1: 0.9, beta2: 0.95,
                                                      eps: 1e-8, weightDecay: 0.01, frequency: 3, start: 6)
         for (step, (a, b)) in zip(ours, oracle).enumerated() {
@@ -69,7 +69,7 @@ struct ShampooTests {
             let param = (0..<(rows * cols)).map { _ in rng.nextGaussian() }
             let grads = (0..<steps).map { _ in (0..<(rows * cols)).map { _ in rng.nextGaussian() } }
             var hyper = Hyper(["lr": .number(0.01), "precondition_frequency": .number(2), "weight_decay": .number(0.1)])
-            let whole = try Support.run("shampoo", hyper: Hyper(hyper.values.merging(["max_preconditioner_dim": .number(3)]) { $1 }),
+            let whole = try Support.run(.shampoo, hyper: Hyper(hyper.values.merging(["max_preconditioner_dim": .number(3)]) { $1 }),
                                         shape: shape, role: role, param: param, grads: grads).last!
             hyper["max_preconditioner_dim"] = .number(100)
             var blocked = [Double](repeating: .nan, count: rows * cols)
@@ -78,7 +78,7 @@ struct ShampooTests {
                     let r = min(3, rows - r0), c = min(3, cols - c0)
                     func cut(_ x: [Double]) -> [Double] { (0..<r).flatMap { i in (0..<c).map { x[(r0 + i) * cols + c0 + $0] } } }
                     let blockShape = shape.count == 2 ? [r, c] : [r]
-                    let out = try Support.run("shampoo", hyper: hyper, shape: blockShape, role: role,
+                    let out = try Support.run(.shampoo, hyper: hyper, shape: blockShape, role: role,
                                               param: cut(param), grads: grads.map(cut)).last!
                     for i in 0..<r { for j in 0..<c { blocked[(r0 + i) * cols + c0 + j] = out[i * c + j] } }
                 }
@@ -117,7 +117,7 @@ struct ShampooTests {
     /// identity.
     @Test func studyLayoutAndDefaults() throws {
         let layout = ParameterLayout(config: try ModelConfig.named("tiny"))
-        let opt = try OptimizerFactory.make("shampoo", layout: layout)
+        let opt = try OptimizerKind.shampoo.make(layout: layout)
         for (info, state) in zip(layout.parameters, opt.states) {
             let shapes = Dictionary(uniqueKeysWithValues: zip(state.slots.map(\.name), state.slots.map(\.shape)))
             let n0 = info.shape[0]
@@ -174,7 +174,7 @@ struct ShampooTests {
         var rng = RNG(seed: 16)
         let param = (0..<12).map { _ in rng.nextGaussian() }
         let grads = (0..<3).map { _ in (0..<12).map { _ in rng.nextGaussian() } }
-        let out = try Support.run("shampoo", hyper: hyper, shape: [3, 4], role: .hidden, param: param, grads: grads)
+        let out = try Support.run(.shampoo, hyper: hyper, shape: [3, 4], role: .hidden, param: param, grads: grads)
         let start = param.map { Double(Float($0)) }
         #expect(out[0] == start && out[1] == start)
         #expect(Support.relativeError(out[2], start) > 1e-3)
@@ -184,7 +184,7 @@ struct ShampooTests {
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [4, 4])])
         func rejects(_ values: [String: HyperValue], _ fragment: String) {
             do {
-                _ = try OptimizerFactory.make("shampoo", layout: layout, hyper: Hyper(values))
+                _ = try OptimizerKind.shampoo.make(layout: layout, hyper: Hyper(values))
                 Issue.record("accepted \(values)")
             } catch {
                 #expect("\(error)".contains(fragment), "\(error)")
@@ -198,13 +198,13 @@ struct ShampooTests {
         rejects(["eps": .number(0)], "eps")
         rejects(["variant": .string("gupta2018"), "betas": .list([.number(0.9), .number(0.95)])], "betas")
         rejects(["variant": .string("gupta2018"), "momentum": .number(1)], "momentum")
-        let ok = try OptimizerFactory.make("shampoo", layout: layout, hyper: Hyper([
+        let ok = try OptimizerKind.shampoo.make(layout: layout, hyper: Hyper([
             "variant": .string("distributed"), "betas": .list([.number(0.9), .number(1)]), "grafting": .string("none"),
             "weight_decay_type": .string("l2"), "beta3": .number(-1), "inverse_root_exponent": .number(0.5),
             "use_bias_correction": .bool(false), "start_preconditioning_step": .number(-1),
         ]))
         #expect(ok.name == "shampoo")
-        _ = try OptimizerFactory.make("shampoo", layout: layout, hyper: Hyper([
+        _ = try OptimizerKind.shampoo.make(layout: layout, hyper: Hyper([
             "variant": .string("gupta2018"), "matrix_eps": .number(1e-4), "weight_decay_type": .string("decoupled"),
         ]))
     }
@@ -218,7 +218,7 @@ struct ShampooTests {
         let layout = ParameterLayout(tensors: [(name: "w", role: .hidden, shape: [6, 4]), (name: "emb", role: .embedding, shape: [5, 4]),
                                                (name: "g", role: .vector, shape: [4])])
         for split in [2, 3, 5] {
-            #expect(try Support.resumeGap("shampoo", hyper: hyper, layout: layout, steps: 9, split: split) == 0, "split \(split)")
+            #expect(try Support.resumeGap(.shampoo, hyper: hyper, layout: layout, steps: 9, split: split) == 0, "split \(split)")
         }
     }
 
@@ -226,7 +226,7 @@ struct ShampooTests {
     /// a root recomputation.
     @Test func threadsDoNotChangeTheResult() throws {
         let hyper = Hyper(["precondition_frequency": .number(2)])
-        #expect(try Support.threadGap("shampoo", hyper: hyper, threads: 3, steps: 5) == 0)
+        #expect(try Support.threadGap(.shampoo, hyper: hyper, threads: 3, steps: 5) == 0)
     }
 }
 
@@ -241,11 +241,11 @@ enum KroneckerTestSupport {
     }
 
     /// Runs optimizer `name` on one parameter and returns it after each step.
-    static func run(_ name: String, hyper: Hyper, shape: [Int], role: ParameterRole, param: [Double],
+    static func run(_ name: OptimizerKind, hyper: Hyper, shape: [Int], role: ParameterRole, param: [Double],
                     grads: [[Double]]) throws -> [[Double]] {
         let layout = ParameterLayout(tensors: [(name: "p", role: role, shape: shape)])
-        let opt = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
-        let lr = try hyper.float("lr", default: OptimizerFactory.referenceLearningRate(name))
+        let opt = try name.make(layout: layout, hyper: hyper)
+        let lr = try hyper.float("lr", default: name.referenceLearningRate)
         let p = Tensor(shape: shape, values: param.map(Float.init)), g = Tensor(shape: shape)
         return grads.map { grad in
             for (i, v) in grad.enumerated() { g[i] = Float(v) }
@@ -257,7 +257,7 @@ enum KroneckerTestSupport {
     /// Trains `layout` for `steps` on seeded random gradients twice: straight through, and
     /// stopping after `split` steps to copy every state tensor and the step count into a freshly
     /// built optimizer. Returns the largest parameter difference at the end.
-    static func resumeGap(_ name: String, hyper: Hyper, layout: ParameterLayout, steps: Int, split: Int) throws -> Float {
+    static func resumeGap(_ name: OptimizerKind, hyper: Hyper, layout: ParameterLayout, steps: Int, split: Int) throws -> Float {
         var rng = RNG(seed: 21)
         let start = GradientCheck.randomTensor([layout.totalCount], std: 1, rng: &rng)
         let grads = (0..<steps).map { k in GradientCheck.randomTensor([layout.totalCount], std: Float(scales[k % 12]), rng: &rng) }
@@ -265,11 +265,11 @@ enum KroneckerTestSupport {
         let straight = Tensor(shape: start.shape), resumed = Tensor(shape: start.shape)
         straight.copy(from: start)
         resumed.copy(from: start)
-        let a = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
+        let a = try name.make(layout: layout, hyper: hyper)
         for g in grads { a.step(parameters: straight, gradients: g, baseLR: lr, factor: 1) }
-        let first = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
+        let first = try name.make(layout: layout, hyper: hyper)
         for g in grads[..<split] { first.step(parameters: resumed, gradients: g, baseLR: lr, factor: 1) }
-        let second = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
+        let second = try name.make(layout: layout, hyper: hyper)
         let saved = Dictionary(uniqueKeysWithValues: first.namedStateTensors.map { ($0.name, $0.tensor) })
         for (key, tensor) in second.namedStateTensors { tensor.copy(from: saved[key]!) }
         second.setStepCount(split)
@@ -280,14 +280,14 @@ enum KroneckerTestSupport {
     /// Trains the `tiny` model's layout on seeded random gradients with the updates on one thread
     /// and spread over `threads`; returns the largest parameter difference (updates borrow
     /// separate workspaces, so it should be 0).
-    static func threadGap(_ name: String, hyper: Hyper, threads: Int, steps: Int) throws -> Float {
+    static func threadGap(_ name: OptimizerKind, hyper: Hyper, threads: Int, steps: Int) throws -> Float {
         let layout = ParameterLayout(config: try ModelConfig.named("tiny"))
         var rng = RNG(seed: 22)
         let start = GradientCheck.randomTensor([layout.totalCount], std: 0.02, rng: &rng)
         let grads = (0..<steps).map { _ in GradientCheck.randomTensor([layout.totalCount], std: 0.01, rng: &rng) }
         var results: [Tensor] = []
         for lanes in [1, threads] {
-            let opt = try OptimizerFactory.make(name, layout: layout, hyper: hyper)
+            let opt = try name.make(layout: layout, hyper: hyper)
             opt.threads = lanes
             let p = Tensor(shape: start.shape)
             p.copy(from: start)
@@ -297,7 +297,7 @@ enum KroneckerTestSupport {
         return (0..<start.count).map { abs(results[0][$0] - results[1][$0]) }.max()!
     }
 
-    /// Distributed Shampoo (§3b) on a vector, in Float64: one n×n factor, exponent −1/2, Adam
+    /// Distributed Shampoo (docs/optimizers.md §5.1) on a vector, in Float64: one n×n factor, exponent −1/2, Adam
     /// grafting with the same β2 and ε, decoupled decay, bias corrections, β3 = β1.
     static func distributedVectorOracle(param: [Double], grads: [[Double]], lr: Double, beta1: Double, beta2: Double,
                                         eps: Double, weightDecay: Double, frequency: Int, start: Int) -> [[Double]] {

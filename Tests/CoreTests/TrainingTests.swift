@@ -12,8 +12,8 @@ struct TrainingTests {
         return try! Corpus(name: "synthetic", text: Array(text.utf8))
     }()
 
-    static func config(steps: Int, threads: Int = 1) -> TrainConfig {
-        var c = TrainConfig(model: ModelConfig(name: "micro", width: 24, layers: 1, heads: 6, kvHeads: 2))
+    static func config(steps: Int, threads: Int = 1) -> RunSpec {
+        var c = RunSpec(model: ModelConfig(name: "micro", width: 24, layers: 1, heads: 6, kvHeads: 2))
         c.batch = 4
         c.seq = 32
         c.steps = steps
@@ -24,8 +24,8 @@ struct TrainingTests {
         return c
     }
 
-    static func losses(_ config: TrainConfig, resume: Safetensors.File? = nil, save: String? = nil) throws -> [Double] {
-        let trainer = try Trainer(config: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl(),
+    static func losses(_ config: RunSpec, resume: StoredRun? = nil, save: String? = nil) throws -> [Double] {
+        let trainer = try Trainer(spec: config, corpus: corpus, runID: 0, board: RunBoard(), control: RunControl(),
                                   resumeFrom: resume)
         var out: [Double] = []
         trainer.run { if let loss = $0.loss { out.append(loss) } }
@@ -46,7 +46,7 @@ struct TrainingTests {
         var c = Self.config(steps: 60)
         c.learningRate = 1e-2
         let board = RunBoard()
-        let trainer = try Trainer(config: c, corpus: Self.corpus, runID: 3, board: board, control: RunControl())
+        let trainer = try Trainer(spec: c, corpus: Self.corpus, runID: 3, board: board, control: RunControl())
         #expect(trainer.run() == .finished)
         let snap = try #require(board.snapshot(id: 3))
         #expect(snap.status == .finished && snap.step == 60)
@@ -61,7 +61,7 @@ struct TrainingTests {
         let straight = try Self.losses(Self.config(steps: 12))
         var firstHalf = Self.config(steps: 12)
         let control = RunControl()
-        let trainer = try Trainer(config: firstHalf, corpus: Self.corpus, runID: 0, board: RunBoard(), control: control)
+        let trainer = try Trainer(spec: firstHalf, corpus: Self.corpus, runID: 0, board: RunBoard(), control: control)
         var head: [Double] = []
         trainer.run { log in
             if let loss = log.loss { head.append(loss) }
@@ -69,9 +69,9 @@ struct TrainingTests {
         }
         try trainer.save(to: path)
         firstHalf.steps = 12
-        let file = try Safetensors.read(path: path)
-        #expect(try Checkpoint.config(of: file, path: path) == firstHalf)
-        let tail = try Self.losses(firstHalf, resume: file)
+        let stored = try StoredRun(path: path)
+        #expect(stored.spec == firstHalf)
+        let tail = try Self.losses(firstHalf, resume: stored)
         print("straight \(straight.map { String(format: "%.4f", $0) })")
         print("resumed  \((head + tail).map { String(format: "%.4f", $0) })")
         #expect(head + tail == straight)
@@ -106,9 +106,9 @@ struct TrainingTests {
     @Test func divergenceStopsTheRunWithFiniteWeights() throws {
         var c = Self.config(steps: 200)
         c.learningRate = 1e6
-        c.schedule = "constant"
+        c.schedule = .constant
         let board = RunBoard()
-        let trainer = try Trainer(config: c, corpus: Self.corpus, runID: 1, board: board, control: RunControl())
+        let trainer = try Trainer(spec: c, corpus: Self.corpus, runID: 1, board: board, control: RunControl())
         let status = trainer.run()
         let snap = try #require(board.snapshot(id: 1))
         print("diverged run: \(status) at step \(snap.step): \(snap.message ?? "")")
@@ -124,9 +124,9 @@ struct TrainingTests {
         c.evalEvery = 5
         c.saveAtLoss = 4.0
         let board = RunBoard()
-        let trainer = try Trainer(config: c, corpus: Self.corpus, runID: 0, board: board, control: RunControl())
-        let path = NSTemporaryDirectory() + "qscope-cl-\(UUID().uuidString).safetensors"
-        trainer.commonLossPath = path
+        c.save = NSTemporaryDirectory() + "qscope-cl-\(UUID().uuidString).safetensors"
+        let path = try #require(c.paths?.commonLoss)
+        let trainer = try Trainer(spec: c, corpus: Self.corpus, runID: 0, board: board, control: RunControl())
         trainer.run()
         let history = try #require(board.snapshot(id: 0)).valHistory.points
         let first = try #require(history.first { $0.value < 4.0 })
@@ -145,5 +145,24 @@ struct TrainingTests {
         let garbage = try DataTests.tempFile(Array("not a checkpoint at all".utf8))
         #expect(throws: QScopeError.self) { try Safetensors.read(path: garbage) }
         #expect(throws: QScopeError.self) { try Safetensors.read(path: "/nonexistent.safetensors") }
+    }
+}
+
+extension TrainingTests {
+    /// A run re-created from the RunSpec its checkpoint stores (as `train --spec-from` does)
+    /// reproduces its loss curve bit for bit.
+    @Test func runRecreatedFromItsCheckpointRepeatsItsCurve() throws {
+        let path = NSTemporaryDirectory() + "qscope-spec-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var spec = Self.config(steps: 10, threads: 2)
+        spec.optimizer = .psgd
+        spec.hyper = OptimizerKind.psgd.hyper(Hyper(["momentum": .number(0.8)]), runSeed: spec.seed)
+        spec.schedule = .cosine
+        let original = try Self.losses(spec, save: path)
+        let stored = try StoredRun(path: path).spec
+        #expect(stored == spec)
+        let again = try Self.losses(try RunOverrides().respecify(stored))
+        print("original \(original.prefix(4)) … again \(again.prefix(4))")
+        #expect(again == original)
     }
 }

@@ -48,7 +48,7 @@ struct CLIEndToEndTests {
             (["train", "--corpus", small, "--save", save], "too small"),
             (["train", "--resume", small], "safetensors"),
             (["train", "--qat", "lsq"], "unknown QAT method 'lsq'"),
-            (["train", "--bits", "4"], "need --qat"),
+            (["train", "--bits", "4"], "--bits needs a QAT method"),
             (["train", "--qat", "quest", "--act-bits", "9"], "--act-bits must be 2 to 8"),
             (["bench", "--model", "nope"], "unknown model size"),
         ]
@@ -122,6 +122,32 @@ struct CLIEndToEndTests {
         #expect(plain["qat"] is NSNull && plain["bits"] is NSNull)
     }
 
+    /// A run re-created from its checkpoint or its metrics log (`--spec-from`) repeats its loss
+    /// curve bit for bit, and a flag still overrides a field of the stored spec.
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func specFromRecreatesARunExactly() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = try Self.corpus(in: dir)
+        let save = dir.appendingPathComponent("a.safetensors").path
+        func losses(_ arguments: [String]) throws -> [Double] {
+            let result = try QScopeBinary.run(["train", "--json", "--stats-every", "0"] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result.stdout.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["loss"] as? Double
+            }
+        }
+        let original = try losses(["--optimizer", "soap", "--steps", "12", "--log-every", "1", "--lr", "0.01",
+                                    "--hyper", "precondition_frequency=3", "--corpus", corpus, "--save", save])
+        let fromCheckpoint = try losses(["--spec-from", save])
+        let fromLog = try losses(["--spec-from", dir.appendingPathComponent("a.metrics.jsonl").path])
+        #expect(original.count == 13 && fromCheckpoint == original && fromLog == original)
+        let shorter = try losses(["--spec-from", save, "--steps", "6"])
+        #expect(shorter.count == 7 && shorter.first == original.first)
+        let changed = try QScopeBinary.run(["train", "--spec-from", save, "--optimizer", "adamw"])
+        #expect(changed.status == 2 && changed.stderr.contains("keeps its optimizer"))
+    }
+
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func runConfigFileSetsFlagsAndTheCommandLineWins() throws {
         let dir = try Self.scratch()
@@ -151,7 +177,7 @@ struct CLIEndToEndTests {
         let cases = [
             ("steps = 10\nstepz = 3\n", "unknown key 'stepz'"),
             ("steps = \n", "bad.toml:1:"),
-            ("[hyper]\nbetas = [\"a\"]\n", "hyper.betas must be"),
+            ("[hyper]\nbetas = [\"a\"]\n", "betas must be a list of numbers"),
             ("[qat]\nbitz = 4\n", "unknown key 'qat.bitz'"),
         ]
         for (text, expected) in cases {

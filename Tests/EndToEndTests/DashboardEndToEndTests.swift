@@ -98,9 +98,10 @@ struct DashboardEndToEndTests {
         let modes = screen.split(separator: "\n").first { $0.hasPrefix("MODES:") }.map(String.init) ?? ""
         #expect(modes.contains(" echo") && modes.contains(" icanon"),
                 "terminal modes were not restored: \(modes)")
-        // Nothing trained is lost: every run was saved on the way out.
+        // Nothing trained is lost: every run was saved on the way out, its metrics log beside it.
         let saved = (try? FileManager.default.contentsOfDirectory(atPath: workDirectory.appendingPathComponent("runs").path)) ?? []
-        #expect(Set(saved) == Set(["adamw", "muon", "shampoo", "soap", "scion", "psgd"].map { "\($0)-tiny.safetensors" }),
+        let names = ["adamw", "muon", "shampoo", "soap", "scion", "psgd"]
+        #expect(Set(saved) == Set(names.map { "\($0)-tiny.safetensors" } + names.map { "\($0)-tiny.metrics.jsonl" }),
                 "saved runs: \(saved)")
     }
 }

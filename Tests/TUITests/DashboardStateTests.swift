@@ -201,13 +201,13 @@ struct DashboardStateTests {
     @Test func formOpensWithTheSelectedRunAndEdits() {
         var state = DashboardState(selectedRun: 1)
         _ = state.apply(.openForm, context: Self.context)
-        #expect(state.form == RunForm(optimizer: "muon", model: "tiny"))
+        #expect(state.form == RunForm(optimizer: .muon, model: "tiny"))
         _ = state.apply(.formNextValue)
-        #expect(state.form?.optimizer == "shampoo")
+        #expect(state.form?.optimizer == .shampoo)
         _ = state.apply(.formPreviousValue)
         _ = state.apply(.formPreviousValue)
         _ = state.apply(.formPreviousValue)
-        #expect(state.form?.optimizer == "psgd")  // wraps
+        #expect(state.form?.optimizer == .psgd)  // wraps
         _ = state.apply(.formNextField)
         _ = state.apply(.formNextValue)
         #expect(state.form?.model == "xs")
@@ -220,7 +220,7 @@ struct DashboardStateTests {
         _ = state.apply(.formType("4"))
         _ = state.apply(.formNextField)
         _ = state.apply(.formNextValue)
-        #expect(state.form?.qat == "quest")
+        #expect(state.form?.qat == .quest)
         _ = state.apply(.formNextField)
         _ = state.apply(.formPreviousValue)
         #expect(state.form?.bits == 3)
@@ -228,8 +228,7 @@ struct DashboardStateTests {
         #expect(state.form?.field == .optimizer)  // wraps
         _ = state.apply(.formPreviousField)
         #expect(state.form?.field == .bits)
-        #expect(state.apply(.formSubmit) == .start(RunRequest(optimizer: "psgd", model: "xs", learningRate: 3e-4,
-                                                             qat: "quest", bits: 3)))
+        #expect(state.apply(.formSubmit) == .start(.form(.psgd, "xs", lr: 3e-4, qat: .quest, bits: 3)))
         #expect(state.form == nil)
     }
 
@@ -239,7 +238,7 @@ struct DashboardStateTests {
         #expect(state.notice == "lr must be a positive number (got '1e-')")
         #expect(state.form != nil)
         state.form?.learningRate = ""
-        #expect(state.apply(.formSubmit) == .start(RunRequest(optimizer: "adamw", model: "tiny")))
+        #expect(state.apply(.formSubmit) == .start(.form(.adamw, "tiny")))
         state.form = RunForm()
         #expect(state.apply(.formCancel) == nil)
         #expect(state.form == nil)

@@ -8,7 +8,7 @@ enum Fixtures {
     ///
     /// A run that has trained `steps` steps of a smooth, slightly wavy loss curve, with a
     /// validation point every 20 steps.
-    static func run(id: Int, name: String, optimizer: String, steps: Int = 120, total: Int = 2000,
+    static func run(id: Int, name: String, optimizer: OptimizerKind?, steps: Int = 120, total: Int = 2000,
                     floor: Double = 2.0, decay: Double = 40, status: RunStatus = .running) -> RunSnapshot {
         var run = RunSnapshot(id: id, name: name, optimizer: optimizer, model: "tiny", totalSteps: total,
                               parameterCount: 1_234_567)
@@ -38,12 +38,12 @@ enum Fixtures {
         return 3.5 * exp(-s / decay) + floor + 0.04 * sin(s * 0.7)
     }
 
-    static let single = [run(id: 0, name: "adamw/tiny", optimizer: "adamw")]
+    static let single = [run(id: 0, name: "adamw/tiny", optimizer: .adamw)]
 
     static let several = [
-        run(id: 0, name: "adamw/tiny", optimizer: "adamw"),
-        run(id: 1, name: "muon/tiny", optimizer: "muon", floor: 1.8, decay: 30),
-        run(id: 2, name: "scion/tiny", optimizer: "scion", steps: 90, floor: 1.9, decay: 25,
+        run(id: 0, name: "adamw/tiny", optimizer: .adamw),
+        run(id: 1, name: "muon/tiny", optimizer: .muon, floor: 1.8, decay: 30),
+        run(id: 2, name: "scion/tiny", optimizer: .scion, steps: 90, floor: 1.9, decay: 25,
             status: .paused),
     ]
 
@@ -64,5 +64,18 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension RunOverrides {
+    /// What the new-run form submits for these fields.
+    static func form(_ optimizer: OptimizerKind, _ model: String, lr: Float? = nil, qat: QATMethod? = nil,
+                     bits: Int = 4) -> RunOverrides {
+        var request = RunOverrides()
+        request.optimizer = .one(optimizer)
+        request.model = model
+        request.learningRate = lr
+        request.qat = qat.map { QATOverrides(method: $0, bits: bits, actBits: bits) } ?? QATOverrides.none
+        return request
     }
 }

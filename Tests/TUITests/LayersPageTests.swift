@@ -26,9 +26,9 @@ struct LayersPageTests {
     @Test func unboundedValuesReadInf() {
         var run = PageFixtures.runs[0]
         let report = run.layers!
-        var values = report.values
-        values[5 * LayerMetric.allCases.count] = .infinity  // row 5 is 0.down, column 0 MMR
-        run.record(ProbeReport(layers: LayerReport(step: report.step + 1, layers: report.layers, values: values)))
+        var columns = report.columns
+        columns[.mmr]![5] = .infinity  // row 5 is 0.down
+        run.record(ProbeReport(layers: LayerReport(step: report.step + 1, layers: report.layers, columns: columns)))
         let frame = Self.frame(Self.page([run]))
         let row = frame.text.split(separator: "\n").first { $0.contains("0.down") }.map(String.init) ?? ""
         #expect(row.contains("inf"), "\(row)")

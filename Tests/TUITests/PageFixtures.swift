@@ -8,7 +8,7 @@ import Foundation
 enum PageFixtures {
     /// Per optimizer: outlier and tail scales, error scale, PTQ loss increase, final val loss.
     struct Profile {
-        var optimizer: String
+        var optimizer: OptimizerKind
         var outliers: Double
         var tails: Double
         var error: Double
@@ -18,11 +18,11 @@ enum PageFixtures {
     }
 
     static let profiles = [
-        Profile(optimizer: "adamw", outliers: 1.0, tails: 1.0, error: 1.0, increase: 0.21, loss: 2.31, gptq: true),
-        Profile(optimizer: "muon", outliers: 0.55, tails: 1.4, error: 2.6, increase: 0.64, loss: 2.18, gptq: true),
-        Profile(optimizer: "shampoo", outliers: 1.9, tails: 0.8, error: 0.7, increase: 0.12, loss: 2.27, gptq: false),
-        Profile(optimizer: "soap", outliers: 1.3, tails: 2.2, error: 1.4, increase: 0.33, loss: 2.22, gptq: false),
-        Profile(optimizer: "scion", outliers: 0.8, tails: 0.6, error: 1.8, increase: 0.41, loss: 2.25, gptq: false),
+        Profile(optimizer: .adamw, outliers: 1.0, tails: 1.0, error: 1.0, increase: 0.21, loss: 2.31, gptq: true),
+        Profile(optimizer: .muon, outliers: 0.55, tails: 1.4, error: 2.6, increase: 0.64, loss: 2.18, gptq: true),
+        Profile(optimizer: .shampoo, outliers: 1.9, tails: 0.8, error: 0.7, increase: 0.12, loss: 2.27, gptq: false),
+        Profile(optimizer: .soap, outliers: 1.3, tails: 2.2, error: 1.4, increase: 0.33, loss: 2.22, gptq: false),
+        Profile(optimizer: .scion, outliers: 0.8, tails: 0.6, error: 1.8, increase: 0.41, loss: 2.25, gptq: false),
     ]
 
     static let blocks = 3
@@ -34,7 +34,7 @@ enum PageFixtures {
     /// Five full-precision runs with every probe result, and a QAT run that has none yet.
     static var runs: [RunSnapshot] {
         var runs = profiles.enumerated().map { run(id: $0.offset, profile: $0.element) }
-        var qat = Fixtures.run(id: profiles.count, name: "adamw-qat/tiny", optimizer: "adamw", steps: 60)
+        var qat = Fixtures.run(id: profiles.count, name: "adamw-qat/tiny", optimizer: .adamw, steps: 60)
         qat.qat = "quest w4a4"
         qat.valLoss = profiles[0].loss + 0.06
         runs.append(qat)
@@ -64,7 +64,7 @@ enum PageFixtures {
     /// projection (after relu²) has by far the heaviest tails, `o` a negative excess kurtosis.
     static func layerReport(_ profile: Profile, step: Int) -> LayerReport {
         let growth = 0.6 + 0.4 * Double(step) / 120
-        var values: [Double] = []
+        var rows: [[LayerMetric: Double]] = []
         for block in 0..<blocks {
             let depth = 1 + 0.35 * Double(block)
             for kind in kinds {
@@ -77,12 +77,12 @@ enum PageFixtures {
                 }
                 let scale = profile.outliers * depth * growth
                 let tailRatio = (profile.tails / profile.outliers).squareRoot()
-                values += [mmr * scale, kurtosis * scale * profile.tails, rmsKurtosis * scale * tailRatio, rms * depth,
-                           absmax * scale,
-                           error * profile.error * depth * growth]
+                rows.append([.mmr: mmr * scale, .kurtosis: kurtosis * scale * profile.tails,
+                             .rmsKurtosis: rmsKurtosis * scale * tailRatio, .rms: rms * depth, .absmax: absmax * scale,
+                             .quantError: error * profile.error * depth * growth])
             }
         }
-        return LayerReport(step: step, layers: layerNames, values: values)
+        return LayerReport(step: step, layers: layerNames, rows: rows)
     }
 
     /// A fine-grained chain per block (input quantization, linears, attention, norms,

@@ -9,7 +9,7 @@ import Testing
 struct RunControlLoopTests {
     final class FakeLauncher {
         let board: RunBoard
-        var requests: [RunRequest] = []
+        var requests: [RunOverrides] = []
         var restarts: [Int] = []
         var failure: QScopeError?
         var nextID: Int
@@ -22,14 +22,14 @@ struct RunControlLoopTests {
         func start(name: String) throws -> LaunchedRun {
             if let failure { throw failure }
             defer { nextID += 1 }
-            board.publish(Fixtures.run(id: nextID, name: name, optimizer: String(name.prefix { $0 != "/" }), steps: 1))
+            board.publish(Fixtures.run(id: nextID, name: name, optimizer: OptimizerKind(rawValue: String(name.prefix { $0 != "/" })), steps: 1))
             return LaunchedRun(id: nextID, control: RunControl())
         }
 
         var launcher: RunLauncher {
             RunLauncher(start: { request in
                 self.requests.append(request)
-                return try self.start(name: "\(request.optimizer)/\(request.model)")
+                return try self.start(name: "\(request.optimizer?.description ?? "?")/\(request.model ?? "?")")
             }, restart: { id in
                 self.restarts.append(id)
                 return try self.start(name: self.board.snapshot(id: id)?.name ?? "?")
@@ -72,7 +72,7 @@ struct RunControlLoopTests {
         let input = Self.keys("n") + [.key(.right), .key(.tab), .key(.tab)] + Self.keys("2e-3") + [.key(.enter)]
             + Self.keys("q")
         let (dashboard, backend, _) = Self.run(input, launcher: launcher)
-        #expect(launcher.requests == [RunRequest(optimizer: "muon", model: "tiny", learningRate: 2e-3)])
+        #expect(launcher.requests == [.form(.muon, "tiny", lr: 2e-3)])
         #expect(dashboard.controls.keys.sorted() == [0, 1, 2, 3, 4, 5, 6])
         let last = backend.frames[backend.frames.count - 1].text
         #expect(last.contains("started muon/tiny"))

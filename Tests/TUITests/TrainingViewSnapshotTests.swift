@@ -69,7 +69,7 @@ struct TrainingViewSnapshotTests {
     }
 
     @Test func newRunForm() {
-        let state = DashboardState(form: RunForm(optimizer: "soap", learningRate: "2e-3", qat: "ste",
+        let state = DashboardState(form: RunForm(optimizer: .soap, learningRate: "2e-3", qat: .ste,
                                                  field: .learningRate))
         let frame = Fixtures.frame(Fixtures.six, state)
         assertSnapshot(frame.snapshotDump, named: "form-80x24")

@@ -1,7 +1,7 @@
 """The study's six optimizers, built the way its training code builds them, for the speed baseline.
 
 Source of the construction: `src/models/parametrizations.py::parametrize` of gvlassis/ant at
-ba11291 (2025-09-17), the "np" parametrization (paper.md §1). Every builder returns a *list* of
+ba11291 (2025-09-17), the "np" parametrization (docs/optimizers.md §2). Every builder returns a *list* of
 optimizer objects, as the study does (its train.py calls `.step()` / `.zero_grad()` on each in
 turn), over the study's three parameter groups:
 
@@ -12,7 +12,7 @@ turn), over the study's three parameter groups:
 `k` is the study's coupled learning rate (its default: k_input = k_hidden = --k_input). Its CLI
 defaults are momentum 0.9, beta2 0.95, eps 1e-8, weight_decay 0; there is no gradient clipping.
 
-References and pins (algorithms.md §1-§6):
+References and pins (docs/optimizers.md §3-§8):
     adamw    torch 2.13.0               torch.optim.AdamW(fused=True)
     muon     muon-optimizer 0.1.0       muon.SingleDeviceMuon (KellerJordan) + AdamW side group
     shampoo  facebookresearch/optimizers 35b201e1 (2025-08-11), not on PyPI: DistributedShampoo

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 # Scion's and kron's Newton-Schulz / update functions carry @torch.compile, which needs a C++
-# toolchain on the CPU and would time compilation (algorithms.md §0.7). Must precede `import torch`.
+# toolchain on the CPU and would time compilation (docs/optimizers.md §9.5). Must precede `import torch`.
 if "--compile" not in sys.argv:
     os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 

@@ -1,7 +1,7 @@
 """Golden vectors for AdamW: torch.optim.AdamW (single-tensor path) in float64.
 
 Writes Tests/CoreTests/Golden/adamw.json: a parameter, its gradient at each step, the
-hyperparameters, and the parameter after each step. algorithms.md §1: this path is exact in fp64.
+hyperparameters, and the parameter after each step. docs/optimizers.md §3: this path is exact in fp64.
 Run: python3 scripts/golden/adamw_golden.py (needs torch==2.13.0; CI never runs it).
 """
 import json

@@ -1,9 +1,9 @@
-"""Float64 oracle for GPTQ (algorithms.md §8b, IST-DASLab/gptq `fasterquant` + `quant.py`).
+"""Float64 oracle for GPTQ (docs/quantization.md §4, IST-DASLab/gptq `fasterquant` + `quant.py`).
 
 Writes Tests/CoreTests/Golden/gptq.json: per case the weight W (out, in), calibration X
 (samples, in), the config and the expected dequantized weights Q (out, in), all row-major.
-Written line by line from the pseudo-code in §8b (which algorithms.md reports as verified exact
-against the reference in float64); run `python3 scripts/golden/gptq_golden.py`.
+Written line by line from the algorithm of docs/quantization.md §4 (checked exact
+against the reference in float64 without groups); run `python3 scripts/golden/gptq_golden.py`.
 """
 import json
 import os

@@ -5,7 +5,7 @@ This module is the executable spec shared by the golden-vector generator
 (scripts/bench/torch_baseline.py, float32, fused kernels). Both paths live in
 one class so they cannot drift apart; model_golden.py --check asserts they agree.
 
-Shapes use the DESIGN.md vocabulary: B batch, T sequence, C width, H heads,
+Shapes use the docs/model.md §2.1 vocabulary: B batch, T sequence, C width, H heads,
 G kv heads, D = C/H head dim, F = 4C MLP width, V = 256 vocab.
 
 Parameters are raw nn.Parameters (no nn.Linear) so that named_parameters()

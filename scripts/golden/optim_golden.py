@@ -7,7 +7,7 @@ Writes Tests/CoreTests/Golden/optim/<case>.json, one case per file, in the input
    "params" (expected parameter after each step), "source", "notes"}
 
 Every case is produced twice or more: by the reference implementation (patched to float64, see
-algorithms.md §0.3-§0.7) and by the float64 oracle in optim/oracles.py, and the script prints the
+docs/optimizers.md §9) and by the float64 oracle in optim/oracles.py, and the script prints the
 largest difference. The golden values come from the reference when it is on PyPI, and from the
 oracle (verified against the reference checkout) when it is not.
 
@@ -285,7 +285,7 @@ def build_cases(a):
     ]:
         add(name, "adamw", h, random_inputs(shape, 8, seed), ("torch.optim.AdamW", refs.adamw_torch),
             [orc("adamw")], src,
-            COMMON_NOTES + "Exact in fp64 (algorithms.md §1): compare at ~1e-14 relative. 'momentum' repeats "
+            COMMON_NOTES + "Exact in fp64 (docs/optimizers.md §3): compare at ~1e-14 relative. 'momentum' repeats "
             "betas[0]. Order: p *= 1-lr*wd FIRST (un-bias-corrected lr); m = lerp(m,g,1-b1); v = b2 v + (1-b2) g^2; "
             "p -= (lr/bc1) m / (sqrt(v)/sqrt(bc2) + eps).")
 
@@ -335,7 +335,7 @@ def build_cases(a):
     fb_native = ("DistributedShampoo defaults: fp32 params/factors/roots", lambda p, g, h: native_shampoo(p, g, h, fb)) \
         if fb else None
     shampoo_src = ("float64 oracle of facebookresearch/optimizers DistributedShampoo (" + REF_COMMITS["shampoo"] +
-                   "), written from algorithms.md §3b; RootInvShampooPreconditionerConfig with EigenConfig "
+                   "), written from docs/optimizers.md §5.1; RootInvShampooPreconditionerConfig with EigenConfig "
                    "(eigh + perturbation before computation), SingleDeviceDistributedConfig("
                    "target_parameter_dimensionality=2), max_preconditioner_dim=8192 (no blocking), "
                    "DECOUPLED weight decay")
@@ -396,7 +396,7 @@ def build_cases(a):
         [("pytorch_optimizer.SOAP fp64 (its QR is forced to fp32)", refs.soap_pytopt)]
     soap_native = ("nikhilvyas soap.py as shipped: fp32 params, fp32 eigh/QR",
                    lambda p, g, h: native_soap(p, g, h, so)) if so else None
-    soap_src = ("float64 oracle of nikhilvyas/SOAP soap.py (" + REF_COMMITS["soap"] + "), written from algorithms.md §4; "
+    soap_src = ("float64 oracle of nikhilvyas/SOAP soap.py (" + REF_COMMITS["soap"] + "), written from docs/optimizers.md §6; "
                 "merge_dims=False, precondition_1d=False, normalize_grads=False, correct_bias=True")
     soap_note = (COMMON_NOTES + "The FIRST step only builds GG = (1-bs) outer(G) and Q = eigh(GG + 1e-30 I) with columns "
                  "flipped to descending eigenvalues: the parameter does not move (params[0] == param) and the step "
@@ -408,7 +408,7 @@ def build_cases(a):
                  "Q_i = Q_i[:, idx], Q_i = qr(GG_i Q_i).Q; then m -> rotated basis with the new Q. A side whose "
                  "dimension exceeds max_precond_dim has no factor (identity). Column signs of Q (eigh or QR) do not "
                  "matter. First gradients are square full-rank (or the null side is switched off with "
-                 "max_precond_dim) so the eigenbasis is unique up to signs (algorithms.md §0.5). Compare in Double at "
+                 "max_precond_dim) so the eigenbasis is unique up to signs (docs/optimizers.md §9.3). Compare in Double at "
                  "~1e-10 relative.")
     for name, shape, h, inputs in [
         ("soap_6x6", (6, 6), soap_h(), random_inputs((6, 6), 9, 41)),
@@ -433,7 +433,7 @@ def build_cases(a):
     sc = a.scion_ref
     lions = ("LIONS-EPFL scion.py, Tensor.bfloat16 patched", lambda p, g, h: refs.scion_lions(p, g, h, sc))
     pyo = ("pytorch_optimizer.SCION(foreach=False), NS patched to fp64", refs.scion_pytopt)
-    scion_src = ("float64 oracle of LIONS-EPFL/scion scion.py (" + REF_COMMITS["scion"] + "), algorithms.md §5")
+    scion_src = ("float64 oracle of LIONS-EPFL/scion scion.py (" + REF_COMMITS["scion"] + "), docs/optimizers.md §7")
     scion_src_pyo = (f"float64 oracle of pytorch-optimizer {version('pytorch_optimizer')} SCION (the class the paper's "
                      "code uses), which adds decoupled weight decay to LIONS-EPFL scion.py")
     scion_note = (COMMON_NOTES + "'momentum' is Scion's: the weight of the NEW gradient (1 - usual momentum); 1.0 means "
@@ -471,7 +471,7 @@ def build_cases(a):
     po_src = (f"pytorch-optimizer {version('pytorch_optimizer')} Kron (the class the paper's code uses), "
               "precondition_dtype=float64, its fp32 solve_triangular_right replaced by a float64 one; "
               "torch.randn_like recorded into hyper.noise; numpy RNG seeded for the balance coin")
-    psgd_note = (COMMON_NOTES + "variant 'kron_torch' (algorithms.md §6a). Per step t: m = b1 m + (1-b1) g; "
+    psgd_note = (COMMON_NOTES + "variant 'kron_torch' (docs/optimizers.md §8). Per step t: m = b1 m + (1-b1) g; "
                  "mh = m/(1-b1^t); if t in balance_steps: Q_i *= gmean_j(max|Q_j|)/max|Q_i|; if t in "
                  "precond_update_steps: V = next noise tensor; mh += sqrt(noise_eps)*mean|mh|*V IN PLACE (the noisy mh "
                  "is also what gets preconditioned below); A = Q_L mh Q_R^T; B = Q_L^-T V Q_R^-1 (upper-triangular "

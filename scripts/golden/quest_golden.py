@@ -2,7 +2,7 @@
 """Golden vectors for QuEST (HadamardTrustQuantizer / HalfHadamardTrustQuantizer), in float64.
 
 Writes Tests/CoreTests/Golden/quest.json. The reference (IST-DASLab/QuEST base_linear.py) is
-CUDA-only, so this is an oracle written from algorithms.md §8c:
+CUDA-only, so this is an oracle written from docs/quantization.md §5:
 
     x_h = x @ H;  std = sqrt(mean(x_h**2));  scale = c_b*std + 1e-8;  step = 2*scale/(2**b - 1)
     xq = round(clamp(x_h, -scale, scale)/step + 1/2)*step - step/2     (round half to even)
@@ -113,7 +113,7 @@ def main():
         cases.append(case(rng, f"3x48_b{bits}_ties", 3, 48, bits, 16, zeros=[(0, 3), (1, 17), (2, 40), (2, 41)]))
         cases.append(case(rng, f"2x128_b{bits}", 2, 128, bits, 128))
     cases.append(case(rng, "2x256_b4_bf16", 2, 256, 4, 128, bf16_entries=True))
-    OUT.write_text(json.dumps({"source": "numpy float64 oracle of algorithms.md §8c (scripts/golden/quest_golden.py)",
+    OUT.write_text(json.dumps({"source": "numpy float64 oracle of docs/quantization.md §5 (scripts/golden/quest_golden.py)",
                                "cases": cases}))
     print(f"wrote {OUT}: {len(cases)} cases, ambiguous mask entries:",
           sum(len(c["mask_ambiguous"]) for c in cases))

@@ -52,3 +52,10 @@ public enum DefaultCorpus {
         try AtomicFile.write(Data(text), to: path)
     }
 }
+
+extension Corpus {
+    /// The corpus a run names: the UTF-8 file at `path`, or the built-in default for nil.
+    public static func named(_ path: String?) throws -> Corpus {
+        try path.map { try Corpus.load(path: $0) } ?? DefaultCorpus.load()
+    }
+}

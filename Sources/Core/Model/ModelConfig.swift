@@ -1,4 +1,4 @@
-/// The shape of an OLMo2-style decoder (paper.md §2) and the study's named sizes.
+/// The shape of an OLMo2-style decoder (docs/model.md §2–§3) and the study's named sizes.
 ///
 /// Vocabulary: V; width: C; blocks: L; heads: H; kv heads: G (GQA); head dim D = C/H;
 /// MLP width F = 4C. Invariants (checked by `validate`): H divisible by G, C by H, D even (RoPE).
@@ -24,6 +24,12 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.kvHeads = kvHeads
         self.ropeBase = ropeBase
         self.normEps = normEps
+    }
+
+    /// Keys as checkpoints store them.
+    enum CodingKeys: String, CodingKey {
+        case name, vocab, width, layers, heads
+        case kvHeads = "kv_heads", ropeBase = "rope_base", normEps = "norm_eps"
     }
 
     public var headDim: Int { width / heads }

@@ -1,5 +1,5 @@
 /// The model's forward pass as an ordered chain of fine-grained modules, each evaluable on its
-/// own, in full precision or quantized (DESIGN.md "hooks", paper.md §5).
+/// own, in full precision or quantized (docs/analysis.md §3.1, docs/quantization.md §7).
 ///
 /// The state between modules is a set of named activations ("slots", each (N, width)): the
 /// residual stream, the q/k/v projections, the attention output, and so on. A module reads one

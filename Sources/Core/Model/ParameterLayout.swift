@@ -1,4 +1,4 @@
-/// How an optimizer should treat a parameter, following the study's three groups (paper.md §1).
+/// How an optimizer should treat a parameter, following the study's three groups (docs/optimizers.md §2).
 public enum ParameterRole: String, Sendable, Codable, CaseIterable {
     /// A 2-D matrix inside a block (q, k, v, o, up, down): Muon, Scion and Shampoo act here.
     case hidden

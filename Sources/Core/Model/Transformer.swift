@@ -2,7 +2,7 @@
 /// pass over preallocated activations, for a fixed batch (B) and sequence length (T).
 ///
 /// Block: Y = X + RMSNorm(Attn(X)), Z = Y + RMSNorm(MLP(Y)) (norm on the sub-layer output);
-/// then a final RMSNorm and the head, tied to the embedding (paper.md §2, DESIGN.md).
+/// then a final RMSNorm and the head, tied to the embedding (docs/model.md §2).
 public final class Transformer {
     public let config: ModelConfig
     public let layout: ParameterLayout

@@ -1,12 +1,12 @@
 /// AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay
-/// Regularization", ICLR 2019), exactly as `torch.optim.AdamW` (algorithms.md §1).
+/// Regularization", ICLR 2019), exactly as `torch.optim.AdamW` (docs/optimizers.md §3).
 ///
 ///     p ← p·(1 − lr·wd)
 ///     m ← β1·m + (1 − β1)·g
 ///     v ← β2·v + (1 − β2)·g²
 ///     p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
 ///
-/// The study's defaults: β = (0.9, 0.95), ε = 1e-8, weight decay 0 (paper.md §1).
+/// The study's defaults: β = (0.9, 0.95), ε = 1e-8, weight decay 0 (docs/optimizers.md §3).
 public struct AdamW: UpdateRule {
     public var beta1: Float
     public var beta2: Float
@@ -67,10 +67,12 @@ extension AdamW {
                   weightDecay: try hyper.float("weight_decay", default: 0))
     }
 
+    static let hyperKeys: Set<String> = ["betas", "beta2", "eps"]
+
     /// The study's baseline: AdamW on every parameter at the scheduled rate.
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
-        try hyper.requireKnown(["betas", "beta2", "eps"], optimizer: "adamw")
+    static func assignments(hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
+        try hyper.requireKnown(hyperKeys, optimizer: .adamw)
         let all = RoleAssignment(rule: try AdamW(hyper: hyper))
-        return Optimizer(name: "adamw", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
+        return [.hidden: all, .embedding: all, .vector: all]
     }
 }

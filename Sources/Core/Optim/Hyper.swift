@@ -72,11 +72,12 @@ public struct Hyper: Sendable, Equatable, Codable {
     }
 
     /// Throws for any key outside `known` (plus the keys every optimizer takes).
-    public func requireKnown(_ known: Set<String>, optimizer: String) throws {
+    public func requireKnown(_ known: Set<String>, optimizer: OptimizerKind, variant: String? = nil) throws {
         let all = known.union(["lr", "weight_decay", "momentum"])
         if let unknown = values.keys.sorted().first(where: { !all.contains($0) }) {
+            let name = variant.map { "\(optimizer) (variant \($0))" } ?? optimizer.rawValue
             throw QScopeError.badInput(
-                "\(optimizer) has no hyperparameter '\(unknown)'; it takes: \(all.sorted().joined(separator: ", "))")
+                "\(name) has no hyperparameter '\(unknown)'; it takes: \(all.sorted().joined(separator: ", "))")
         }
     }
 

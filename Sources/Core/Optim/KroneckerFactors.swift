@@ -37,7 +37,7 @@ struct KroneckerShape: Sendable, Equatable {
     }
 
     /// Throws unless every parameter of `layout` is 1-D or 2-D (checked when the optimizer is built).
-    static func validate(_ layout: ParameterLayout, optimizer: String) throws {
+    static func validate(_ layout: ParameterLayout, optimizer: OptimizerKind) throws {
         if let bad = layout.parameters.first(where: { $0.shape.count != 1 && $0.shape.count != 2 }) {
             throw QScopeError.badInput("\(optimizer) takes 1-D and 2-D parameters; \(bad.name) has shape \(bad.shape)")
         }

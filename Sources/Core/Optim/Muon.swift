@@ -1,5 +1,5 @@
 /// Muon: momentum orthogonalised by Newton–Schulz (Jordan et al. 2024), as KellerJordan's
-/// `SingleDeviceMuon` / `muon_update` and `torch.optim.Muon` (algorithms.md §2a, §2b):
+/// `SingleDeviceMuon` / `muon_update` and `torch.optim.Muon` (docs/optimizers.md §4):
 ///
 ///     B ← B + (1 − β)·(g − B)                     lerp(B, g, 1 − β), B starts at 0
 ///     u ← g + β·(B − g) if nesterov else B        lerp(g, B, β)
@@ -97,18 +97,16 @@ extension Muon {
                   orthogonalization: try Orthogonalization(hyper: hyper, defaultMode: .add))
     }
 
-    /// The study's Muon (paper.md §1, `gvlassis/ant` parametrizations.py): hidden matrices get
+    /// The study's Muon (docs/optimizers.md §4.4, `gvlassis/ant` parametrizations.py): hidden matrices get
     /// Muon at the scheduled rate; the tied embedding/head and the vector parameters get AdamW at a
     /// fixed 3e-3 (still shaped by the schedule), betas (0.9, 0.95), eps 1e-6, with the same
     /// weight decay.
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
-        try hyper.requireKnown(hyperKeys, optimizer: "muon")
+    static func assignments(hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
+        try hyper.requireKnown(hyperKeys, optimizer: .muon)
         let adamW = RoleAssignment(
             rule: AdamW(beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: try hyper.float("weight_decay", default: 0)),
             learningRate: .fixed(3e-3))
-        return Optimizer(name: "muon", layout: layout,
-                         assignments: [.hidden: RoleAssignment(rule: try Muon(hyper: hyper)),
-                                       .embedding: adamW, .vector: adamW])
+        return [.hidden: RoleAssignment(rule: try Muon(hyper: hyper)), .embedding: adamW, .vector: adamW]
     }
 }
 

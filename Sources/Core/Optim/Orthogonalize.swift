@@ -1,5 +1,5 @@
 /// How Muon and Scion's spectral LMO orthogonalise a matrix: Newton–Schulz quintic steps, their
-/// coefficients, and where ε enters the Frobenius normalisation (algorithms.md §2, §5).
+/// coefficients, and where ε enters the Frobenius normalisation (docs/optimizers.md §4.2, §7).
 ///
 /// The two eps placements of the references:
 ///
@@ -8,7 +8,7 @@
 ///
 /// They differ by a relative ε/‖X‖_F in the normalised input, which is below Float32 resolution for
 /// ‖X‖ ≈ 1 but 1% at ‖X‖ = 1e-5 and a factor of 2 at ‖X‖ = ε. NS runs in Float32 through
-/// `NewtonSchulz<Float>` by default (algorithms.md §0.3 advises Float32/Float64), or in the
+/// `NewtonSchulz<Float>` by default (docs/optimizers.md §9.1 says why), or in the
 /// references' bf16 through `BFloat16NewtonSchulz` (its doc lists where it rounds).
 ///
 /// Hyperparameter keys (reference names): `ns_steps` (5), `ns_eps` (1e-7), `ns_eps_mode`

@@ -1,6 +1,6 @@
 /// PSGD Kron: preconditioned SGD with a Kronecker-factored preconditioner P = QᵀQ fitted online
 /// to gradient/noise pairs (Li, "Preconditioned Stochastic Gradient Descent", 2015/2018), as
-/// the two libraries that ship it do it (algorithms.md §6a; the `psgd_*` golden notes).
+/// the two libraries that ship it do it (docs/optimizers.md §8; the `psgd_*` golden notes).
 ///
 /// Per step t (1-based), for a parameter seen as an m×n matrix G with factors Q_L (m) and Q_R (n):
 ///
@@ -24,7 +24,7 @@
 ///
 /// **Variants** (`variant`), one implementation with the few places they differ:
 /// - `pytorch_optimizer` (default): pytorch-optimizer 4.1.0 `Kron`, the class the study's code
-///   calls (paper.md §1). No noise enters m̂ (V only enters B); divisors add `tiny`
+///   calls (docs/optimizers.md §8.6). No noise enters m̂ (V only enters B); divisors add `tiny`
 ///   (lb + tiny, max|s| + tiny); clip eps 1e-6; balance with prod^(1/n); the balance coin is
 ///   `balance_prob`.
 /// - `kron_torch`: kron-torch 0.3.3 `Kron`. Noise enters m̂ in place; divisors are clamped
@@ -267,11 +267,11 @@ extension PSGDKron {
 
     /// The study's PSGD: every parameter (2-D triangular, 1-D diagonal) at the scheduled rate,
     /// as `pytorch_optimizer.Kron(lr, momentum, weight_decay, weight_decouple=True,
-    /// max_size_triangular=8192, min_ndim_triangular=2, memory_save_mode=None)` (paper.md §1).
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
-        try hyper.requireKnown(hyperKeys, optimizer: "psgd")
+    /// max_size_triangular=8192, min_ndim_triangular=2, memory_save_mode=None)` (docs/optimizers.md §8.6).
+    static func assignments(hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
+        try hyper.requireKnown(hyperKeys, optimizer: .psgd)
         let all = RoleAssignment(rule: try PSGDKron(hyper: hyper))
-        return Optimizer(name: "psgd", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
+        return [.hidden: all, .embedding: all, .vector: all]
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// Input: `{"optimizer": NAME, "hyper": {...}, "param": [[...]], "grads": [[[...]], ...]}`; the
 /// parameter is treated as a hidden matrix. Output: the parameter after each step.
 public struct OptimizerReplay: Sendable, Decodable {
-    public let optimizer: String
+    public let optimizer: OptimizerKind
     public let hyper: Hyper
     public let param: [[Double]]
     public let grads: [[[Double]]]
@@ -16,13 +16,13 @@ public struct OptimizerReplay: Sendable, Decodable {
     /// `hyper` may be left out (every key then takes the reference default).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        optimizer = try c.decode(String.self, forKey: .optimizer)
+        optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
         hyper = try c.decodeIfPresent(Hyper.self, forKey: .hyper) ?? Hyper()
         param = try c.decode([[Double]].self, forKey: .param)
         grads = try c.decode([[[Double]]].self, forKey: .grads)
     }
 
-    public init(optimizer: String, hyper: Hyper, param: [[Double]], grads: [[[Double]]]) {
+    public init(optimizer: OptimizerKind, hyper: Hyper, param: [[Double]], grads: [[[Double]]]) {
         self.optimizer = optimizer
         self.hyper = hyper
         self.param = param
@@ -47,6 +47,7 @@ public struct OptimizerReplay: Sendable, Decodable {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
+        case let error as QScopeError: return error.description
         default: return "\(error)"
         }
     }
@@ -61,8 +62,8 @@ public struct OptimizerReplay: Sendable, Decodable {
             throw QScopeError.badInput("grads[\(i)] must have the shape of param (\(rows)×\(cols))")
         }
         let layout = ParameterLayout(tensors: [(name: "param", role: .hidden, shape: [rows, cols])])
-        let opt = try OptimizerFactory.make(optimizer, layout: layout, hyper: hyper)
-        let lr = try hyper.float("lr", default: OptimizerFactory.referenceLearningRate(optimizer))
+        let opt = try optimizer.make(layout: layout, hyper: hyper)
+        let lr = try hyper.float("lr", default: optimizer.referenceLearningRate)
         let p = Tensor(shape: [rows, cols], values: param.flatMap { $0.map(Float.init) })
         let g = Tensor(shape: [rows, cols])
         var out: [[[Double]]] = []

@@ -1,5 +1,5 @@
 /// SOAP: Adam in the eigenbasis of Shampoo's factors (Vyas et al. 2025; nikhilvyas/SOAP `soap.py`,
-/// algorithms.md §4, verified there to 4e-16 in fp64; the study runs `pytorch_optimizer.SOAP`,
+/// docs/optimizers.md §6, verified to 4e-16 in fp64 (§10); the study runs `pytorch_optimizer.SOAP`,
 /// the same maths). Per parameter:
 ///
 ///     first step:  GG_i = (1 − βs)·outer_i(G);  Q_i = eigenvectors of GG_i, descending
@@ -20,7 +20,7 @@
 /// `precondition_1d`, which gives it a full n×n factor. The reference round-trips m through the
 /// original basis on every step; here only when the basis changes (the same maths, less rounding).
 ///
-/// Eigenbasis caveat (algorithms.md §0.5): G·Gᵀ of a rectangular gradient is rank-deficient and
+/// Eigenbasis caveat (docs/optimizers.md §9.3): G·Gᵀ of a rectangular gradient is rank-deficient and
 /// the basis of its null space is arbitrary, so runs with rectangular full-factor first gradients
 /// only match a reference statistically, not digit for digit.
 ///
@@ -41,7 +41,7 @@ public struct SOAP: UpdateRule {
 
     let workspaces = FactorWorkspaces()
 
-    /// The study's configuration (paper.md §1): betas (0.9, 0.95) from its CLI defaults, ε 1e-8,
+    /// The study's configuration (docs/optimizers.md §6.2): betas (0.9, 0.95) from its CLI defaults, ε 1e-8,
     /// no weight decay, refresh every 10 steps, max_precond_dim 8192, no 1-D preconditioning,
     /// bias correction.
     public init(beta1: Float = 0.9, beta2: Float = 0.95, shampooBeta: Float? = nil, eps: Float = 1e-8,
@@ -202,11 +202,11 @@ extension SOAP {
     }
 
     /// The study's SOAP: every parameter in one group at the scheduled rate.
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
-        try hyper.requireKnown(keys, optimizer: "soap")
-        try KroneckerShape.validate(layout, optimizer: "soap")
+    static func assignments(layout: ParameterLayout, hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
+        try hyper.requireKnown(keys, optimizer: .soap)
+        try KroneckerShape.validate(layout, optimizer: .soap)
         let all = RoleAssignment(rule: try SOAP(hyper: hyper))
-        return Optimizer(name: "soap", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
+        return [.hidden: all, .embedding: all, .vector: all]
     }
 }
 

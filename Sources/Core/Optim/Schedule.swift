@@ -7,7 +7,7 @@ public enum LRSchedule: Sendable, Equatable {
     case cosine(warmup: Double, floor: Double)
     case constant
 
-    /// The study's default: 5% warm-up, 20% decay (paper.md §2).
+    /// The study's default: 5% warm-up, 20% decay (docs/model.md §5.1).
     public static let study = LRSchedule.trapezoidal(warmup: 0.05, decay: 0.2)
 
     /// The multiplier for 0-based `step` of `total`.
@@ -32,14 +32,26 @@ public enum LRSchedule: Sendable, Equatable {
         }
     }
 
-    /// Parses `trapezoidal`, `cosine` or `constant` (the CLI's `--schedule`).
-    public static func named(_ name: String) throws -> LRSchedule {
-        switch name {
-        case "trapezoidal", "wsd": return .study
-        case "cosine": return .cosine(warmup: 0.05, floor: 0)
-        case "constant": return .constant
-        default:
-            throw QScopeError.badInput("unknown schedule '\(name)'; choose trapezoidal, cosine or constant")
+}
+
+/// The schedules a run can name (`--schedule`, `schedule = …` in TOML, checkpoints).
+public enum ScheduleKind: String, NamedChoice {
+    /// The study's warm-up–stable–decay trapezoid (`LRSchedule.study`); also read as `wsd`.
+    case trapezoidal
+    /// 5% warm-up, then a half cosine to 0.
+    case cosine
+    case constant
+
+    public static let noun = "schedule"
+    /// `wsd` (warm-up–stable–decay) is the trapezoid's other name.
+    public static let aliases: [String: ScheduleKind] = ["wsd": .trapezoidal]
+
+    /// The multiplier this kind applies over a run.
+    public var schedule: LRSchedule {
+        switch self {
+        case .trapezoidal: return .study
+        case .cosine: return .cosine(warmup: 0.05, floor: 0)
+        case .constant: return .constant
         }
     }
 }

@@ -1,6 +1,6 @@
 /// Scion: steps along a linear minimisation oracle (LMO) of a per-layer norm (Pethick et al. 2025,
 /// "Training Deep Learning Models with Norm-Constrained LMOs"), as LIONS-EPFL `scion.py` and
-/// pytorch-optimizer's `SCION`, the class the study uses (algorithms.md §5):
+/// pytorch-optimizer's `SCION`, the class the study uses (docs/optimizers.md §7):
 ///
 ///     p ← p·(1 − lr·wd)                  pytorch-optimizer only, and only when unconstrained
 ///     d ← (1 − μ)·d + μ·g                μ = "1 − usual momentum", the weight of the NEW gradient;
@@ -124,7 +124,7 @@ extension Scion {
         return momentum
     }
 
-    /// The study's Scion (paper.md §1; `gvlassis/ant` parametrizations.py at ba11291, pytorch-
+    /// The study's Scion (docs/optimizers.md §7.2; `gvlassis/ant` parametrizations.py at ba11291, pytorch-
     /// optimizer SCION, unconstrained, scale 1, decoupled weight decay, momentum 1 − 0.9 = 0.1):
     /// - hidden matrices: the rule `hyper` describes (spectral by default) at the scheduled rate;
     /// - the tied embedding/head, stored (V, C): sign LMO, sign(d)/C (the head is Linear(C→V), so
@@ -133,16 +133,16 @@ extension Scion {
     /// The fixed rates are still shaped by the schedule. `momentum` and `weight_decay` apply to
     /// every group; norm, scale, constrained, normalized, max and ns_* to the hidden group only
     /// (a constrained embedding at lr 1 would be multiplied by 1 − 1 = 0).
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
-        try hyper.requireKnown(hyperKeys, optimizer: "scion")
+    static func assignments(hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
+        try hyper.requireKnown(hyperKeys, optimizer: .scion)
         let momentum = try momentum(hyper), wd = try hyper.float("weight_decay", default: 0)
         let embedding = Scion(momentum: momentum, lmo: .sign(normalized: true), weightDecay: wd)
         let vector = Scion(momentum: momentum, lmo: .identity, weightDecay: wd)
-        return Optimizer(name: "scion", layout: layout, assignments: [
+        return [
             .hidden: RoleAssignment(rule: try Scion(hyper: hyper)),
             .embedding: RoleAssignment(rule: embedding, learningRate: .fixed(1)),
             .vector: RoleAssignment(rule: vector, learningRate: .fixed(3e-3)),
-        ])
+        ]
     }
 }
 

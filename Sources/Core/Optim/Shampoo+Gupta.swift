@@ -1,4 +1,4 @@
-/// The original Shampoo (Gupta, Koren, Singer, ICML 2018; algorithms.md §3a) as
+/// The original Shampoo (Gupta, Koren, Singer, ICML 2018; docs/optimizers.md §5.5) as
 /// `pytorch_optimizer.Shampoo` implements it (verified there to 7e-15), Shampoo's
 /// `variant: "gupta2018"`. Per parameter, at step t:
 ///

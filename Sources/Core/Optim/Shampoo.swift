@@ -1,5 +1,5 @@
 /// Shampoo as in facebookresearch/optimizers `DistributedShampoo` (Shi et al. 2023), the study's
-/// choice (algorithms.md §3b, verified there to 2e-16 against the reference in fp64), with
+/// choice (docs/optimizers.md §5.1; verified to 2e-16 against the reference in fp64, §10), with
 /// root-inverse preconditioners by eigendecomposition. Per block of a parameter, at step t:
 ///
 ///     G ← G + wd·W                                   (weight_decay_type "l2" only)
@@ -50,7 +50,7 @@ public struct Shampoo: UpdateRule {
 
     let workspaces = FactorWorkspaces()
 
-    /// The study's configuration (paper.md §1): betas (0.9, 0.95), ε = 1e-8, Adam grafting with
+    /// The study's configuration (docs/optimizers.md §5.4): betas (0.9, 0.95), ε = 1e-8, Adam grafting with
     /// the same β2 and ε, decoupled weight decay, roots every 20 steps from step 20, bias
     /// correction, max_preconditioner_dim 8192.
     public init(beta1: Float = 0.9, beta2: Float = 0.95, beta3: Float? = nil, epsilon: Double = 1e-8,
@@ -104,8 +104,7 @@ public struct Shampoo: UpdateRule {
                       state: TensorState, lr: Float, workspace ws: FactorWorkspace) {
         let shape = KroneckerShape(info)
         let grid = BlockGrid(shape, maxDimension: maxPreconditionerDim)
-        let m = shape.rows, n = shape.cols, count = m * n
-        let hasRight = shape.order == 2
+        let count = shape.rows * shape.cols
         let t = state.step
 
         // G (with L2 decay folded in), the filtered gradient M̂, the direction P, and scratch.
@@ -117,96 +116,141 @@ public struct Shampoo: UpdateRule {
         }
         let mhat = ws.floats(1, count: count), p = ws.floats(2, count: count)
         let scratch = ws.floats(3, count: grid.maxBlockCount)
+        let factors = Factors(state, hasRight: shape.order == 2)
+        let v = grafting ? state["graft_exp_avg_sq"].data : nil
 
-        // 1. Factor statistics, per block.
+        accumulateStatistics(g, grid: grid, factors: factors)
+        if let v { accumulateGraftSecondMoment(v, g, count: count) }
+        // Amortised inverse roots. Before the first one the roots are the identity.
+        let start = startPreconditioningStep
+        if (t % preconditionFrequency == 0 && t > start) || t == start {
+            refreshInverseRoots(t: t, grid: grid, order: shape.order, factors: factors, workspace: ws)
+        }
+        filterGradient(g, into: mhat, state: state, t: t, count: count)
+        searchDirection(mhat, graftSecondMoment: v, t: t, grid: grid, factors: factors, scratch: scratch, into: p)
+
+        // Decoupled weight decay folded into the direction, then the step.
+        let wd: Float = weightDecayType == .decoupled ? weightDecay : 0
+        for i in 0..<count { w[i] -= lr * (p[i] + wd * w[i]) }
+    }
+
+    /// One parameter's factor slots, blocks concatenated (`right`, `rightInv` nil for a vector).
+    private struct Factors {
+        let left: UnsafeMutablePointer<Float>, leftInv: UnsafeMutablePointer<Float>
+        let right: UnsafeMutablePointer<Float>?, rightInv: UnsafeMutablePointer<Float>?
+
+        init(_ state: TensorState, hasRight: Bool) {
+            left = state["L"].data
+            leftInv = state["L_inv"].data
+            right = hasRight ? state["R"].data : nil
+            rightInv = hasRight ? state["R_inv"].data : nil
+        }
+    }
+
+    /// Adam grafting's direction, element by element: M̂ / (√(V / bc2g) + εg).
+    private struct Graft {
+        let mhat: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, bc2g: Float, epsilon: Float
+
+        @inline(__always) subscript(i: Int) -> Float { mhat[i] / ((v[i] / bc2g).squareRoot() + epsilon) }
+    }
+
+    /// L ← β2·L + w·G·Gᵀ and R ← β2·R + w·Gᵀ·G per block (w = 1 − β2, or AdaGrad sums when β2 = 1).
+    private func accumulateStatistics(_ g: UnsafePointer<Float>, grid: BlockGrid, factors f: Factors) {
+        let n = grid.cols
         let decay: Float = beta2 == 1 ? 1 : beta2, weight: Float = beta2 == 1 ? 1 : 1 - beta2
-        let left = state["L"].data, leftInv = state["L_inv"].data
-        let right = hasRight ? state["R"].data : nil, rightInv = hasRight ? state["R_inv"].data : nil
         grid.forEachBlock { b in
-            KroneckerFactors.accumulate(left + b.leftOffset, side: .left, gradient: g + b.offset(ld: n),
+            KroneckerFactors.accumulate(f.left + b.leftOffset, side: .left, gradient: g + b.offset(ld: n),
                                         rows: b.rows, cols: b.cols, ld: n, decay: decay, weight: weight)
-            if let right {
+            if let right = f.right {
                 KroneckerFactors.accumulate(right + b.rightOffset, side: .right, gradient: g + b.offset(ld: n),
                                             rows: b.rows, cols: b.cols, ld: n, decay: decay, weight: weight)
             }
         }
+    }
 
-        // 2. Grafting second moment.
-        let v = grafting ? state["graft_exp_avg_sq"].data : nil
-        if let v {
-            let b2 = graftingBeta2, w2: Float = graftingBeta2 == 1 ? 1 : 1 - graftingBeta2
-            for i in 0..<count { v[i] = b2 * v[i] + w2 * g[i] * g[i] }
-        }
+    /// Grafting's second moment: V ← β2g·V + (1 − β2g)·G² (a plain sum when β2g = 1).
+    private func accumulateGraftSecondMoment(_ v: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {
+        let b2 = graftingBeta2, w2: Float = graftingBeta2 == 1 ? 1 : 1 - graftingBeta2
+        for i in 0..<count { v[i] = b2 * v[i] + w2 * g[i] * g[i] }
+    }
 
-        // 3. Amortised inverse roots of the bias-corrected factors. Before the first one the roots
-        //    are the identity, which is also what a failed first computation leaves.
+    /// L⁻ = root(L / bc2), R⁻ = root(R / bc2) per block. At `start` the roots are set to the identity
+    /// first, so a failed first computation leaves the identity; later failures keep the last root.
+    private func refreshInverseRoots(t: Int, grid: BlockGrid, order: Int, factors f: Factors, workspace ws: FactorWorkspace) {
         let start = startPreconditioningStep
-        if (t % preconditionFrequency == 0 && t > start) || t == start {
-            let bc2 = useBiasCorrection && beta2 < 1 ? 1 - Math.pow(Double(beta2), Double(t)) : 1
-            grid.forEachBlock { b in
-                if t == start { KroneckerFactors.setIdentity(leftInv + b.leftOffset, n: b.rows) }
-                ws.inverseRoot(of: left + b.leftOffset, n: b.rows, dividedBy: bc2, exponent: exponent(order: shape.order),
-                               epsilon: epsilon, regularization: .perturbThenShift, into: leftInv + b.leftOffset)
-                if let right, let rightInv {
-                    if t == start { KroneckerFactors.setIdentity(rightInv + b.rightOffset, n: b.cols) }
-                    ws.inverseRoot(of: right + b.rightOffset, n: b.cols, dividedBy: bc2, exponent: matrixExponent,
-                                   epsilon: epsilon, regularization: .perturbThenShift, into: rightInv + b.rightOffset)
-                }
+        let bc2 = useBiasCorrection && beta2 < 1 ? 1 - Math.pow(Double(beta2), Double(t)) : 1
+        grid.forEachBlock { b in
+            if t == start { KroneckerFactors.setIdentity(f.leftInv + b.leftOffset, n: b.rows) }
+            ws.inverseRoot(of: f.left + b.leftOffset, n: b.rows, dividedBy: bc2, exponent: exponent(order: order),
+                           epsilon: epsilon, regularization: .perturbThenShift, into: f.leftInv + b.leftOffset)
+            if let right = f.right, let rightInv = f.rightInv {
+                if t == start { KroneckerFactors.setIdentity(rightInv + b.rightOffset, n: b.cols) }
+                ws.inverseRoot(of: right + b.rightOffset, n: b.cols, dividedBy: bc2, exponent: matrixExponent,
+                               epsilon: epsilon, regularization: .perturbThenShift, into: rightInv + b.rightOffset)
             }
         }
+    }
 
-        // 4. Filtered gradient.
-        if beta1 != 0 {
-            let mom = state["filtered_grad"].data
-            let b1 = beta1, b3 = beta3
-            let bc1 = useBiasCorrection ? Float(1 - Double(b3) * Math.pow(Double(b1), Double(t - 1))) : 1
-            for i in 0..<count {
-                let gi = g[i], old = mom[i]
-                let filtered = b3 == b1 ? old + (1 - b1) * (gi - old) : old + (1 - b3) * (gi - old)
-                mom[i] = old + (1 - b1) * (gi - old)
-                mhat[i] = filtered / bc1
-            }
-        } else {
+    /// M̂ = lerp(M, G, 1 − β3) / (1 − β3·β1^(t−1)) while M ← lerp(M, G, 1 − β1); G itself when β1 = 0.
+    private func filterGradient(_ g: UnsafePointer<Float>, into mhat: UnsafeMutablePointer<Float>, state: TensorState,
+                                t: Int, count: Int) {
+        guard beta1 != 0 else {
             mhat.update(from: g, count: count)
+            return
         }
+        let mom = state["filtered_grad"].data
+        let b1 = beta1, b3 = beta3
+        let bc1 = useBiasCorrection ? Float(1 - Double(b3) * Math.pow(Double(b1), Double(t - 1))) : 1
+        for i in 0..<count {
+            let gi = g[i], old = mom[i]
+            let filtered = b3 == b1 ? old + (1 - b1) * (gi - old) : old + (1 - b3) * (gi - old)
+            mom[i] = old + (1 - b1) * (gi - old)
+            mhat[i] = filtered / bc1
+        }
+    }
 
-        // 5. Search direction: grafted Adam before `start`, else Shampoo with the graft's norm.
+    /// P: grafted Adam before `start` (M̂ itself without grafting), else L⁻·M̂·R⁻ per block, rescaled
+    /// with grafting to the norm of the block's graft.
+    private func searchDirection(_ mhat: UnsafeMutablePointer<Float>, graftSecondMoment v: UnsafeMutablePointer<Float>?,
+                                 t: Int, grid: BlockGrid, factors f: Factors, scratch: UnsafeMutablePointer<Float>,
+                                 into p: UnsafeMutablePointer<Float>) {
+        let n = grid.cols, count = grid.rows * grid.cols
         let bc2g = graftingBeta2 < 1 ? Float(1 - Math.pow(Double(graftingBeta2), Double(t))) : 1
-        let geps = graftingEpsilon
-        @inline(__always) func graft(_ i: Int) -> Float { mhat[i] / ((v![i] / bc2g).squareRoot() + geps) }
-        if t < start {
-            if grafting {
-                for i in 0..<count { p[i] = graft(i) }
+        let graft = v.map { Graft(mhat: mhat, v: $0, bc2g: bc2g, epsilon: graftingEpsilon) }
+        guard t >= startPreconditioningStep else {
+            if let graft {
+                for i in 0..<count { p[i] = graft[i] }
             } else {
                 p.update(from: mhat, count: count)
             }
-        } else {
-            grid.forEachBlock { b in
-                let at = b.offset(ld: n)
-                KroneckerFactors.sandwich(left: leftInv + b.leftOffset, transposeLeft: false, mhat + at, ldx: n,
-                                          right: rightInv.map { UnsafePointer($0 + b.rightOffset) }, transposeRight: false,
-                                          rows: b.rows, cols: b.cols, into: p + at, ldOut: n, scratch: scratch)
-                guard grafting else { return }
-                var graftSquares = 0.0
-                for i in 0..<b.rows {
-                    let row = at + i * n
-                    for j in 0..<b.cols {
-                        let x = Double(graft(row + j))
-                        graftSquares += x * x
-                    }
-                }
-                let shampooNorm = KroneckerFactors.sumOfSquares(p + at, rows: b.rows, cols: b.cols, ld: n).squareRoot()
-                let ratio = Float(graftSquares.squareRoot() / (shampooNorm + 1e-16))
-                for i in 0..<b.rows {
-                    let row = p + at + i * n
-                    for j in 0..<b.cols { row[j] *= ratio }
-                }
+            return
+        }
+        grid.forEachBlock { b in
+            let at = b.offset(ld: n)
+            KroneckerFactors.sandwich(left: f.leftInv + b.leftOffset, transposeLeft: false, mhat + at, ldx: n,
+                                      right: f.rightInv.map { UnsafePointer($0 + b.rightOffset) }, transposeRight: false,
+                                      rows: b.rows, cols: b.cols, into: p + at, ldOut: n, scratch: scratch)
+            if let graft { Self.rescale(p, block: b, ld: n, toNormOf: graft) }
+        }
+    }
+
+    /// Block `b` of P ← P · ‖graft‖_F / (‖P‖_F + 1e-16) over the block (norms summed in Float64).
+    private static func rescale(_ p: UnsafeMutablePointer<Float>, block b: BlockGrid.Block, ld n: Int, toNormOf graft: Graft) {
+        let at = b.offset(ld: n)
+        var graftSquares = 0.0
+        for i in 0..<b.rows {
+            let row = at + i * n
+            for j in 0..<b.cols {
+                let x = Double(graft[row + j])
+                graftSquares += x * x
             }
         }
-
-        // 6. Decoupled weight decay folded into the direction, then the step.
-        let wd: Float = weightDecayType == .decoupled ? weightDecay : 0
-        for i in 0..<count { w[i] -= lr * (p[i] + wd * w[i]) }
+        let shampooNorm = KroneckerFactors.sumOfSquares(p + at, rows: b.rows, cols: b.cols, ld: n).squareRoot()
+        let ratio = Float(graftSquares.squareRoot() / (shampooNorm + 1e-16))
+        for i in 0..<b.rows {
+            let row = p + at + i * n
+            for j in 0..<b.cols { row[j] *= ratio }
+        }
     }
 }
 
@@ -306,19 +350,19 @@ extension Shampoo {
     /// The study's Shampoo: every parameter (hidden matrices, the embedding/head, vectors) in one
     /// group at the scheduled rate, no AdamW side group. `variant` picks "distributed" (default)
     /// or "gupta2018" (`GuptaShampoo`).
-    public static func optimizer(layout: ParameterLayout, hyper: Hyper) throws -> Optimizer {
+    static func assignments(layout: ParameterLayout, hyper: Hyper) throws -> [ParameterRole: RoleAssignment] {
         let variant = try hyper.string("variant", default: "distributed", allowed: ["distributed", "gupta2018"])
-        try KroneckerShape.validate(layout, optimizer: "shampoo")
+        try KroneckerShape.validate(layout, optimizer: .shampoo)
         let rule: any UpdateRule
         if variant == "gupta2018" {
-            try hyper.requireKnown(GuptaShampoo.keys, optimizer: "shampoo (variant gupta2018)")
+            try hyper.requireKnown(GuptaShampoo.keys, optimizer: .shampoo, variant: "gupta2018")
             rule = try GuptaShampoo(hyper: hyper)
         } else {
-            try hyper.requireKnown(keys, optimizer: "shampoo")
+            try hyper.requireKnown(keys, optimizer: .shampoo)
             rule = try Shampoo(hyper: hyper)
         }
         let all = RoleAssignment(rule: rule)
-        return Optimizer(name: "shampoo", layout: layout, assignments: [.hidden: all, .embedding: all, .vector: all])
+        return [.hidden: all, .embedding: all, .vector: all]
     }
 }
 

@@ -1,5 +1,5 @@
 /// GPTQ post-training quantization of one linear layer, exactly as IST-DASLab/gptq `fasterquant`
-/// (algorithms.md §8b) with the grids of `quant.py` (§8a), in Float32 like the reference.
+/// (docs/quantization.md §4) with the grids of `quant.py` (§3.2), in Float32 like the reference.
 ///
 /// H = (2/N)·XᵀX from the layer's calibration inputs; dead inputs (H_ii = 0) get H_ii = 1 and a
 /// zero weight column; optional act-order permutes columns by diag(H) descending; damping adds

@@ -14,7 +14,7 @@ public struct BlockHadamard: Sendable, Equatable {
     public static let defaultMaxBlock = 128
 
     /// H with blocks of order `block`; `bf16Entries` rounds 1/√block to bfloat16 as QuEST's
-    /// reference does (±0.08837890625 for 128, so H·Hᵀ = 0.999786·I: algorithms.md §8c).
+    /// reference does (±0.08837890625 for 128, so H·Hᵀ = 0.999786·I: docs/quantization.md §5.1).
     public init(block: Int, bf16Entries: Bool = false) throws {
         guard block > 0, block & (block - 1) == 0 else {
             throw QScopeError.badInput("Hadamard block must be a power of two (got \(block))")

@@ -51,14 +51,16 @@ extension StraightThrough: FakeQuantizer {
 }
 
 /// The quantizer family of quantization-aware training.
-public enum QATMethod: String, Sendable, Codable, CaseIterable {
-    /// QuEST: block Hadamard, MSE-optimal Gaussian clip, trust-masked gradient (paper.md §6).
+public enum QATMethod: String, NamedChoice {
+    /// QuEST: block Hadamard, MSE-optimal Gaussian clip, trust-masked gradient (docs/quantization.md §5).
     case quest
-    /// Round-to-nearest, absmax scale per row, identity straight-through gradient (algorithms.md §8d).
+    /// Round-to-nearest, absmax scale per row, identity straight-through gradient (docs/quantization.md §6).
     case ste
+
+    public static let noun = "QAT method"
 }
 
-/// Quantization-aware training as a run asks for it; part of `TrainConfig`, so checkpoints keep it.
+/// Quantization-aware training as a run asks for it; part of `RunSpec`, so checkpoints keep it.
 public struct QATConfig: Sendable, Codable, Equatable {
     public var method: QATMethod
     /// Bits of every block linear's weight, per output row.
@@ -66,21 +68,23 @@ public struct QATConfig: Sendable, Codable, Equatable {
     /// Bits of every block linear's input, per token.
     public var inputBits: Int
 
-    /// Parses `method` (quest or ste) and checks the bits (2 to 8; inputs default to `weightBits`).
-    public init(method: String, weightBits: Int = 4, inputBits: Int? = nil) throws {
-        guard let parsed = QATMethod(rawValue: method) else {
-            let names = QATMethod.allCases.map(\.rawValue).joined(separator: ", ")
-            throw QScopeError.badInput("unknown QAT method '\(method)'; choose one of: \(names)")
-        }
-        self.method = parsed
+    /// `method` at `weightBits` for weights and `inputBits` (default: the same) for inputs;
+    /// `validate()` checks the bits.
+    public init(method: QATMethod, weightBits: Int = 4, inputBits: Int? = nil) {
+        self.method = method
         self.weightBits = weightBits
         self.inputBits = inputBits ?? weightBits
-        try validate()
     }
 
+    enum CodingKeys: String, CodingKey {
+        case method
+        case weightBits = "weight_bits", inputBits = "input_bits"
+    }
+
+    /// Both widths must be 2 to 8 bits.
     public func validate() throws {
-        for (bits, flag) in [(weightBits, "--bits"), (inputBits, "--act-bits")] where !(2...8).contains(bits) {
-            throw QScopeError.badInput("QAT \(flag) must be 2 to 8 (got \(bits))")
+        for (bits, field) in [(weightBits, RunField.qatBits), (inputBits, .qatActBits)] where !(2...8).contains(bits) {
+            throw RunSpecError(field: field, problem: "must be 2 to 8 (got \(bits))")
         }
     }
 
@@ -90,7 +94,7 @@ public struct QATConfig: Sendable, Codable, Equatable {
 
 /// What QAT does to every block linear (q, k, v, o, up, down): fake-quantize its weight per
 /// output row and its input per token. The embedding and the tied head stay full precision, as in
-/// the study (paper.md §6).
+/// the study (docs/quantization.md §7.2).
 public struct QATPlan: Sendable {
     public var weights: any FakeQuantizer
     public var inputs: any FakeQuantizer

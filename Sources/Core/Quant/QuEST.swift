@@ -9,7 +9,7 @@ public enum QuESTDomain: String, Sendable, CaseIterable {
 
 /// QuEST quantize–dequantize per row with its trust-masked straight-through gradient.
 ///
-/// The rule of IST-DASLab/QuEST `base_linear.py` (algorithms.md §8c, paper.md §6), for each row of
+/// The rule of IST-DASLab/QuEST `base_linear.py` (docs/quantization.md §5), for each row of
 /// x (rows, cols):
 ///
 ///     x_h   = x·H                              block Hadamard (`BlockHadamard`)
@@ -19,8 +19,8 @@ public enum QuESTDomain: String, Sendable, CaseIterable {
 ///     x_q   = round(clamp(x_h, −scale, scale)/step + ½)·step − step/2     ties to even
 ///     mask  = |x_q − x_h| ≤ T·std,  T = c_b/(2^b − 1)
 ///
-/// The fp32 operations follow the reference's order (§0.2), so exact ties resolve as in PyTorch:
-/// x_h = 0 maps to −step/2 (§0.1).
+/// The fp32 operations follow the reference's order (docs/quantization.md §2.2), so exact ties
+/// resolve as in PyTorch: x_h = 0 maps to −step/2 (§2.1).
 public struct QuEST: Sendable, Equatable {
     public let bits: Int
     /// The Hadamard block; nil picks `BlockHadamard.largestBlock(dividing: cols)` per call.
@@ -32,7 +32,7 @@ public struct QuEST: Sendable, Equatable {
     /// Trust radius in std units, T.
     public let trust: Float
 
-    /// OPTIMAL_GAUSSIAN_SCALES of the reference, by bit width (algorithms.md §8c).
+    /// OPTIMAL_GAUSSIAN_SCALES of the reference, by bit width (docs/quantization.md §5.2).
     public static let optimalGaussianScales: [Int: Double] = [
         1: 0.7978845587140913, 2: 1.4935346200015913, 3: 2.051068354131873, 4: 2.513930578568423,
         5: 2.9160938834961225, 6: 3.276597282593217, 7: 3.6010497188221655, 8: 3.884938678807525,
@@ -127,7 +127,7 @@ public struct QuEST: Sendable, Equatable {
     }
 }
 
-/// The plain straight-through estimator for round-to-nearest fake-quant QAT (algorithms.md §8d).
+/// The plain straight-through estimator for round-to-nearest fake-quant QAT (docs/quantization.md §6).
 ///
 /// Forward is `RoundToNearest.apply`; backward is the identity, x + (q(x) − x).detach() as in
 /// QuEST's `STEQuantizer`, with no mask. (torch's `fake_quantize_*` zeroes the gradient outside

@@ -1,4 +1,4 @@
-/// The quantizable linear layers of a block (paper.md §3: q, k, v, o, MLP up and down).
+/// The quantizable linear layers of a block (docs/quantization.md §7: q, k, v, o, MLP up and down).
 public enum LinearKind: String, Sendable, CaseIterable, Codable {
     case q, k, v, o, up, down
 }
@@ -30,7 +30,7 @@ public struct LinearID: Hashable, Sendable, CustomStringConvertible, Comparable 
     }
 }
 
-/// Which linear layers quantize their weights and/or inputs, and how (DESIGN.md "hooks").
+/// Which linear layers quantize their weights and/or inputs, and how (docs/quantization.md §7).
 ///
 /// Weights are fake-quantized once when the plan is set on a model; inputs on every forward
 /// pass, per token (each row of the (N, in) input). The tied head stays in full precision unless

@@ -29,7 +29,7 @@ public enum QuantGranularity: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// How a symmetric quantizer lays out its grid (algorithms.md §8a: the two are different grids).
+/// How a symmetric quantizer lays out its grid (docs/quantization.md §3: the two are different grids).
 public enum SymmetricGrid: String, Sendable, CaseIterable {
     /// The study's PTQ grid: scale = absmax/(2^(b−1)−1), codes ±(2^(b−1)−1), zero at 0.
     case absmax
@@ -41,7 +41,7 @@ public enum SymmetricGrid: String, Sendable, CaseIterable {
 ///
 /// Symmetric quantizers use `grid`; the asymmetric one is GPTQ's min/max rule (the range is
 /// widened to contain 0, zero point round(−min/scale)). Every division is `x / scale` in Float,
-/// in the reference's order, so ties land where they land in PyTorch (algorithms.md §0.2).
+/// in the reference's order, so ties land where they land in PyTorch (docs/quantization.md §2.2).
 public struct RoundToNearest: Sendable, Equatable {
     public var bits: Int
     public var granularity: QuantGranularity
@@ -130,7 +130,7 @@ public struct QuantParams: Sendable, Equatable {
     }
 
     /// scale·(clamp(round(x/scale) + zero) − zero): a division, not a reciprocal multiply, and
-    /// ties to even, so ties fall as in PyTorch (algorithms.md §0.1–0.2).
+    /// ties to even, so ties fall as in PyTorch (docs/quantization.md §2).
     @inline(__always)
     public func fakeQuantize(_ x: Float) -> Float {
         let q = Swift.min(Swift.max((x / scale).rounded(.toNearestOrEven) + zero, minCode), maxCode)

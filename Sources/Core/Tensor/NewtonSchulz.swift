@@ -1,5 +1,5 @@
 /// Newton–Schulz quintic orthogonalisation, Muon's and Scion's map G ↦ ≈U·Vᵀ (G = U·S·Vᵀ), with
-/// KellerJordan's coefficients and order of operations (algorithms.md §2a):
+/// KellerJordan's coefficients and order of operations (docs/optimizers.md §4.2):
 ///
 ///     X = G / (‖G‖_F + eps);  if rows > cols: X = Xᵀ
 ///     repeat steps: A = X·Xᵀ;  B = b·A + c·A·A;  X = a·X + B·X
@@ -7,8 +7,8 @@
 ///
 /// (a, b, c) = (3.4445, −4.7750, 2.0315), eps = 1e-7, 5 steps. The output's singular values are
 /// not 1 but lie in roughly [0.68, 1.13]. The reference runs this in bf16; here it runs in the
-/// workspace's T (Float32 for training, Float64 for oracles), as §0.3 advises. The references'
-/// bf16 arithmetic is `BFloat16NewtonSchulz` (see `NewtonSchulzPrecision`).
+/// workspace's T (Float32 for training, Float64 for oracles), as docs/optimizers.md §9.1 advises.
+/// The references' bf16 arithmetic is `BFloat16NewtonSchulz` (see `NewtonSchulzPrecision`).
 ///
 /// Shapes: G and the output are rows×cols row-major. Internally X is s×l with s = min(rows, cols),
 /// l = max, so the Gram matrices are the small s×s ones. Cost per step: s²l (syrk) + s³ (syrk)

@@ -1,10 +1,17 @@
 import CBLAS
+import Foundation
 
 /// Matrix products through OpenBLAS `cblas_sgemm`, on row-major pointers with leading dimensions.
 ///
 /// Linear layers keep PyTorch's weight layout (out, in), so the three products a layer needs are
 /// `C = A·Bᵀ` (forward), `C = A·B` (input gradient) and `C = Aᵀ·B` (weight gradient).
 public enum BLAS {
+    /// Every core to BLAS: for analysis of one model at a time (training runs use one thread
+    /// each and parallelise over data shards instead, see `RunSession`).
+    public static func useEveryCore() {
+        threads = ProcessInfo.processInfo.activeProcessorCount
+    }
+
     /// C (m, n) = alpha · op(A) · op(B) + beta · C, where op(A) is (m, k) and op(B) is (k, n).
     @inline(__always)
     public static func gemm(

@@ -1,13 +1,8 @@
 /// Times training steps of one model size, split into forward, backward and optimizer.
 public enum Benchmark {
     public struct Result: Sendable {
-        public let model: ModelConfig
-        public let optimizer: String
-        public let batch: Int
-        public let seq: Int
-        public let threads: Int
-        /// Quantization-aware training, if timed with it.
-        public let qat: QATConfig?
+        /// The run timed (model, optimizer, batch shape, threads, QAT).
+        public let spec: RunSpec
         /// Median milliseconds per phase over the timed steps.
         public let forwardMs: Double
         public let backwardMs: Double
@@ -18,22 +13,22 @@ public enum Benchmark {
         public let stepMs: Double
         public let optimizerStateBytes: Int
 
-        public var tokensPerSecond: Double { Double(batch * seq) / (stepMs / 1000) }
+        public var model: ModelConfig { spec.model }
+        public var tokensPerSecond: Double { Double(spec.batch * spec.seq) / (stepMs / 1000) }
         public var stateBytesPerParameter: Double { Double(optimizerStateBytes) / Double(model.parameterCount) }
         /// Model FLOP/s (training FLOPs per token × tokens/s), in GFLOP/s.
-        public var gflops: Double { model.trainingFLOPsPerToken(seq: seq) * tokensPerSecond / 1e9 }
+        public var gflops: Double { model.trainingFLOPsPerToken(seq: spec.seq) * tokensPerSecond / 1e9 }
     }
 
     /// Runs `warmup` untimed steps, then times steps until `minSteps` are done and at least
     /// `minSeconds` have passed. Data are random bytes: speed does not depend on the text.
-    /// `hyper` overrides the optimizer's defaults (e.g. `ns_dtype`).
-    public static func run(model config: ModelConfig, optimizer name: String = "adamw", hyper: Hyper = Hyper(),
-                           batch: Int, seq: Int, threads: Int, qat: QATConfig? = nil, warmup: Int = 3,
-                           minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
-        let model = try DataParallelModel(config: config, batch: batch, seq: seq, shardCount: threads)
-        try model.setQAT(qat.map(QATPlan.init))
-        let optimizer = try OptimizerFactory.make(name, layout: model.layout, hyper: hyper)
-        optimizer.threads = threads
+    /// Steps use `spec`'s peak learning rate, unscheduled.
+    public static func run(_ spec: RunSpec, warmup: Int = 3, minSteps: Int = 10, minSeconds: Double = 2) throws -> Result {
+        let config = spec.model
+        let model = try DataParallelModel(config: config, batch: spec.batch, seq: spec.seq, shardCount: spec.threads)
+        try model.setQAT(spec.qat.map(QATPlan.init))
+        let optimizer = try spec.optimizer.make(layout: model.layout, hyper: spec.hyper)
+        optimizer.threads = spec.threads
         var rng = RNG(seed: 42)
         model.initialize(rng: &rng)
         var fwd: [Double] = [], bwd: [Double] = [], opt: [Double] = [], total: [Double] = []
@@ -50,7 +45,7 @@ public enum Benchmark {
             let t1 = Trainer.now()
             model.backward()
             let t2 = Trainer.now()
-            optimizer.step(parameters: model.parameters, gradients: model.gradients, baseLR: 1e-4, factor: 1)
+            optimizer.step(parameters: model.parameters, gradients: model.gradients, baseLR: spec.learningRate, factor: 1)
             let t3 = Trainer.now()
             if step >= warmup {
                 fwd.append(t1 - t0); bwd.append(t2 - t1); opt.append(t3 - t2); total.append(t3 - t0)
@@ -58,8 +53,9 @@ public enum Benchmark {
             step += 1
         }
         func medianMs(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] * 1000 }
-        return Result(model: config, optimizer: name, batch: batch, seq: seq, threads: model.shardCount, qat: qat,
-                      forwardMs: medianMs(fwd), backwardMs: medianMs(bwd), optimizerMs: medianMs(opt),
+        var timed = spec
+        timed.threads = model.shardCount
+        return Result(spec: timed, forwardMs: medianMs(fwd), backwardMs: medianMs(bwd), optimizerMs: medianMs(opt),
                       optimizerMeanMs: opt.reduce(0, +) / Double(opt.count) * 1000,
                       stepMs: medianMs(total), optimizerStateBytes: optimizer.stateByteCount)
     }

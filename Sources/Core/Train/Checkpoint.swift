@@ -3,8 +3,8 @@ import Foundation
 /// A saved run: parameters, optimizer state, and where training stood.
 ///
 /// Stored as safetensors: parameters under their layout names, optimizer state under
-/// `optim.<parameter>.<slot>`, and the run in `__metadata__` (`qscope.config` as JSON,
-/// `qscope.step`, `qscope.tokens`, `qscope.elapsed`).
+/// `optim.<parameter>.<slot>`, and the run in `__metadata__` (`qscope.config`: its `RunSpec` as
+/// JSON; `qscope.step`, `qscope.tokens`, `qscope.elapsed`).
 public enum Checkpoint {
     public struct Position: Sendable, Equatable {
         public var step: Int
@@ -12,7 +12,7 @@ public enum Checkpoint {
         public var elapsed: Double
     }
 
-    public static func save(path: String, config: TrainConfig, layout: ParameterLayout, parameters: Tensor,
+    public static func save(path: String, spec: RunSpec, layout: ParameterLayout, parameters: Tensor,
                             optimizer: Optimizer, position: Position) throws {
         var entries = layout.parameters.map {
             Safetensors.Entry(name: $0.name, shape: $0.shape,
@@ -21,26 +21,19 @@ public enum Checkpoint {
         for (name, tensor) in optimizer.namedStateTensors {
             entries.append(Safetensors.Entry(name: name, shape: tensor.shape, values: UnsafeBufferPointer(tensor.buffer)))
         }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
         let metadata = [
-            "format": "pt", "qscope.config": configJSON, "qscope.step": String(position.step),
+            "format": "pt", "qscope.config": try spec.json(), "qscope.step": String(position.step),
             "qscope.tokens": String(position.tokens), "qscope.elapsed": String(position.elapsed),
         ]
         try Safetensors.write(entries, metadata: metadata, to: path)
     }
 
-    /// The run configuration stored in a checkpoint.
-    public static func config(of file: Safetensors.File, path: String) throws -> TrainConfig {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let json = file.metadata["qscope.config"],
-              let config = try? decoder.decode(TrainConfig.self, from: Data(json.utf8)) else {
+    /// The run specification stored in a checkpoint.
+    public static func spec(of file: Safetensors.File, path: String) throws -> RunSpec {
+        guard let json = file.metadata["qscope.config"] else {
             throw QScopeError.badInput("\(path) has no qscope run configuration; was it written by qscope?")
         }
-        return config
+        return try RunSpec.decode(json: json, source: path)
     }
 
     /// Copies the parameters in `layout` from `file`; every tensor must be present with its shape.
@@ -74,5 +67,19 @@ public enum Checkpoint {
         optimizer.setStepCount(step)
         return Position(step: step, tokens: Int(file.metadata["qscope.tokens"] ?? "") ?? 0,
                         elapsed: Double(file.metadata["qscope.elapsed"] ?? "") ?? 0)
+    }
+}
+
+/// A checkpoint opened for resuming or re-creating its run: the file and the run it stores.
+public struct StoredRun: Sendable {
+    public let path: String
+    public let file: Safetensors.File
+    public let spec: RunSpec
+
+    /// Reads the checkpoint at `path` and its run specification.
+    public init(path: String) throws {
+        self.path = path
+        file = try Safetensors.read(path: path)
+        spec = try Checkpoint.spec(of: file, path: path)
     }
 }

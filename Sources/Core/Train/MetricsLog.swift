@@ -1,89 +1,272 @@
 import Foundation
 
-/// One line of a run's metrics log, the JSON-lines file `qscope train --save PATH` appends
-/// beside its checkpoint (`MetricsLog.path(forCheckpoint:)`) and `qscope watch` follows.
+/// A run's metrics log: the JSON-lines file a saved run appends beside its checkpoint
+/// (`RunPaths.metricsLog`) and `qscope watch` follows. Every line is one of `MetricsLogLine`'s
+/// Codable records, written (`MetricsLogWriter`) and read (`MetricsLogLine(json:)`) here.
 ///
-/// The file is a header object, then one object per log record (the same object `--json`
-/// prints per step) with, after the record of a step the probe measured, `{"probe": {…}}`
-/// (`ProbeReport.logLine`), then a final object (`--json`'s `"final": true` line) when the run ends.
-/// A resumed run appends a second header and carries on.
-public enum MetricsLogLine: Equatable, Sendable {
-    case header(MetricsLogHeader)
-    case record(TrainLog)
-    /// What the run's probe measured (per-layer statistics, error propagation, PTQ losses).
-    case probe(ProbeReport)
-    /// Bytes of optimizer state, written once the optimizer exists: `{"state_bytes": N}`.
-    case optimizerState(bytes: Int)
-    /// How the run ended, and at which step.
-    case end(status: RunStatus, step: Int, message: String?)
-
-    /// Parses one line; nil when it is not JSON or not one of the three shapes.
-    public init?(json line: Substring) {
-        guard let data = line.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        let fields = JSONFields(object)
-        if object.count == 1, let bytes = fields.int("state_bytes") {
-            self = .optimizerState(bytes: bytes)
-        } else if object["probe"] != nil {
-            guard let report = ProbeReport(logLine: data) else { return nil }
-            self = .probe(report)
-        } else if let run = fields.string("run") {
-            guard let optimizer = fields.string("optimizer"), let model = fields.string("model"),
-                  let totalSteps = fields.int("total_steps"), let params = fields.int("params") else { return nil }
-            self = .header(MetricsLogHeader(run: run, optimizer: optimizer, model: model, totalSteps: totalSteps,
-                                            parameterCount: params, qat: fields.string("qat")))
-        } else if object["final"] as? Bool == true {
-            guard let status = fields.string("status").flatMap(RunStatus.init(rawValue:)),
-                  let step = fields.int("step") else { return nil }
-            self = .end(status: status, step: step, message: fields.string("message"))
-        } else {
-            guard let step = fields.int("step"), let tokens = fields.int("tokens"),
-                  let learningRate = fields.double("lr"), let gradNorm = fields.double("grad_norm"),
-                  let tokensPerSecond = fields.double("tokens_per_s"), let elapsed = fields.double("elapsed_s")
-            else { return nil }
-            self = .record(TrainLog(step: step, tokens: tokens, loss: fields.double("loss"),
-                                    valLoss: fields.double("val_loss"), learningRate: learningRate,
-                                    gradNorm: gradNorm, tokensPerSecond: tokensPerSecond, elapsed: elapsed))
-        }
-    }
-}
-
-/// Who a logged run is: the metrics log's first line.
-public struct MetricsLogHeader: Equatable, Sendable {
-    /// Display name, e.g. `adamw/tiny`, as the trainer names its snapshot.
-    public var run: String
-    public var optimizer: String
-    public var model: String
-    public var totalSteps: Int
-    public var parameterCount: Int
-    /// The QAT setting, e.g. `quest w4a4`; nil for full precision.
-    public var qat: String? = nil
-}
-
-/// Where metrics logs live.
+/// The file is a header (format version, who the run is, its full `RunSpec`), then one record
+/// per log step (the object `--json` prints), with `{"probe": {…}}` after a step the probe
+/// measured, `{"state_bytes": N}` once the optimizer exists, and a final record (`"final": true`)
+/// when the run ends. A resumed run appends a second header and carries on.
 public enum MetricsLog {
     /// The ending that marks a file as a metrics log.
     public static let suffix = ".metrics.jsonl"
 
-    /// `runs/x.safetensors` → `runs/x.metrics.jsonl`: the log beside its checkpoint.
-    public static func path(forCheckpoint checkpoint: String) -> String {
-        let stem = checkpoint.hasSuffix(".safetensors") ? String(checkpoint.dropLast(".safetensors".count)) : checkpoint
-        return stem + suffix
+    /// The format this version writes. 1: no `format` key, no spec, layer metrics row-major by
+    /// position; 2: `format` and `spec` in the header, layer metrics keyed by name.
+    public static let format = 2
+
+    /// Sorted keys; a non-finite number (an unbounded MMR) as "inf", "-inf" or "nan".
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                      nan: "nan")
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                        nan: "nan")
+        return decoder
+    }
+
+    /// One line of JSON for `value`.
+    public static func line(_ value: some Encodable) -> String {
+        (try? encoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 
-/// Typed reads from a decoded JSON object; `null` and wrong types read as nil.
-private struct JSONFields {
-    let object: [String: Any]
+/// One log record of a run: what `--json` prints per log step.
+public struct TrainLog: Sendable, Equatable, Codable {
+    public var step: Int
+    public var tokens: Int
+    /// Training loss of this step's batch; nil for the record of the initial evaluation.
+    public var loss: Double?
+    public var valLoss: Double?
+    public var learningRate: Double
+    public var gradNorm: Double
+    public var tokensPerSecond: Double
+    public var elapsed: Double
+    /// What the probe measured at this step, when it ran (its own log line follows the record).
+    public var probe: ProbeReport? = nil
 
-    init(_ object: [String: Any]) { self.object = object }
+    public init(step: Int, tokens: Int, loss: Double?, valLoss: Double?, learningRate: Double, gradNorm: Double,
+                tokensPerSecond: Double, elapsed: Double, probe: ProbeReport? = nil) {
+        self.step = step
+        self.tokens = tokens
+        self.loss = loss
+        self.valLoss = valLoss
+        self.learningRate = learningRate
+        self.gradNorm = gradNorm
+        self.tokensPerSecond = tokensPerSecond
+        self.elapsed = elapsed
+        self.probe = probe
+    }
 
-    func string(_ key: String) -> String? { object[key] as? String }
+    enum CodingKeys: String, CodingKey {
+        case step, tokens, loss
+        case valLoss = "val_loss", learningRate = "lr", gradNorm = "grad_norm"
+        case tokensPerSecond = "tokens_per_s", elapsed = "elapsed_s"
+    }
 
-    func double(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(step: try c.decode(Int.self, forKey: .step), tokens: try c.decode(Int.self, forKey: .tokens),
+                  loss: try c.decodeIfPresent(Double.self, forKey: .loss),
+                  valLoss: try c.decodeIfPresent(Double.self, forKey: .valLoss),
+                  learningRate: try c.decode(Double.self, forKey: .learningRate),
+                  gradNorm: try c.decode(Double.self, forKey: .gradNorm),
+                  tokensPerSecond: try c.decode(Double.self, forKey: .tokensPerSecond),
+                  elapsed: try c.decode(Double.self, forKey: .elapsed))
+    }
 
-    func int(_ key: String) -> Int? {
-        guard let value = double(key), value.rounded() == value, abs(value) < 1e15 else { return nil }
-        return Int(value)
+    /// Every key always present; an absent or non-finite loss is null.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encodeNumber(loss, forKey: .loss)
+        try c.encodeNumber(valLoss, forKey: .valLoss)
+        try c.encodeNumber(learningRate, forKey: .learningRate)
+        try c.encodeNumber(gradNorm, forKey: .gradNorm)
+        try c.encodeNumber(tokensPerSecond, forKey: .tokensPerSecond)
+        try c.encodeNumber(elapsed, forKey: .elapsed)
+    }
+}
+
+/// Who a logged run is: the metrics log's first line.
+public struct MetricsLogHeader: Equatable, Sendable, Codable {
+    /// `MetricsLog.format` of the writer; 1 for logs written before the key existed.
+    public var format: Int = MetricsLog.format
+    /// Display name, e.g. `adamw/tiny`, as the trainer names its snapshot.
+    public var run: String
+    public var optimizer: OptimizerKind
+    public var model: String
+    public var totalSteps: Int
+    public var parameterCount: Int
+    /// The QAT setting, e.g. `quest w4a4`; nil for full precision.
+    public var qat: String?
+    /// The whole run, so it can be re-created from its log (format 2 on).
+    public var spec: RunSpec?
+
+    /// The header of a run of `spec` (a resumed one keeps its step count in `spec.steps`).
+    public init(spec: RunSpec) {
+        run = spec.name
+        optimizer = spec.optimizer
+        model = spec.model.name
+        totalSteps = spec.steps
+        parameterCount = spec.model.parameterCount
+        qat = spec.qat?.label
+        self.spec = spec
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, run, optimizer, model, qat, spec
+        case totalSteps = "total_steps", parameterCount = "params"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decodeIfPresent(Int.self, forKey: .format) ?? 1
+        run = try c.decode(String.self, forKey: .run)
+        optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
+        model = try c.decode(String.self, forKey: .model)
+        totalSteps = try c.decode(Int.self, forKey: .totalSteps)
+        parameterCount = try c.decode(Int.self, forKey: .parameterCount)
+        qat = try c.decodeIfPresent(String.self, forKey: .qat)
+        spec = try c.decodeIfPresent(RunSpec.self, forKey: .spec)
+    }
+}
+
+/// How a run ended: the final record (`"final": true`) of its log and of `--json`.
+public struct RunEnd: Equatable, Sendable, Codable {
+    public var status: RunStatus
+    public var step: Int
+    public var message: String?
+    /// The rest is what the run reached; absent in a log that only says how it ended.
+    public var optimizer: OptimizerKind?
+    public var model: String?
+    public var tokens: Int?
+    public var loss: Double?
+    public var valLoss: Double?
+    public var parameterCount: Int?
+    public var nonEmbeddingParameterCount: Int?
+    public var qat: QATMethod?
+    public var bits: Int?
+    public var actBits: Int?
+    public var elapsed: Double?
+    public var probeSeconds: Double?
+    public var ptqRTNIncrease: Double?
+    public var outputError: Double?
+    public var meanMMR: Double?
+    public var meanKurtosis: Double?
+    /// Where the run was saved, if it was.
+    public var saved: String?
+
+    public init(status: RunStatus, step: Int, message: String? = nil) {
+        self.status = status
+        self.step = step
+        self.message = message
+    }
+
+    /// The end of run `spec` as its last snapshot shows it.
+    public init(spec: RunSpec, snapshot: RunSnapshot?, saved: String?) {
+        self.init(status: snapshot?.status ?? .failed, step: snapshot?.step ?? 0, message: snapshot?.message)
+        optimizer = spec.optimizer
+        model = spec.model.name
+        tokens = snapshot?.tokens ?? 0
+        loss = snapshot?.trainLoss
+        valLoss = snapshot?.valLoss
+        parameterCount = spec.model.parameterCount
+        nonEmbeddingParameterCount = spec.model.nonEmbeddingParameterCount
+        qat = spec.qat?.method
+        bits = spec.qat?.weightBits
+        actBits = spec.qat?.inputBits
+        elapsed = snapshot?.elapsed ?? 0
+        probeSeconds = snapshot?.probeSeconds ?? 0
+        ptqRTNIncrease = snapshot?.ptq.map { $0.rtn - $0.fullPrecision }
+        outputError = snapshot?.propagation?.outputError
+        meanMMR = snapshot?.layers?.mean(.mmr)
+        meanKurtosis = snapshot?.layers?.mean(.kurtosis)
+        self.saved = saved
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case final, status, step, message, optimizer, model, tokens, loss, qat, bits, saved
+        case valLoss = "val_loss", parameterCount = "params", nonEmbeddingParameterCount = "params_non_embedding"
+        case actBits = "act_bits", elapsed = "elapsed_s", probeSeconds = "probe_s"
+        case ptqRTNIncrease = "ptq_rtn_increase", outputError = "r_l", meanMMR = "mean_mmr"
+        case meanKurtosis = "mean_kurtosis"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(status: try c.decode(RunStatus.self, forKey: .status),
+                  step: try c.decodeIfPresent(Int.self, forKey: .step) ?? 0,
+                  message: try c.decodeIfPresent(String.self, forKey: .message))
+        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        tokens = try c.decodeIfPresent(Int.self, forKey: .tokens)
+        loss = try c.decodeIfPresent(Double.self, forKey: .loss)
+        valLoss = try c.decodeIfPresent(Double.self, forKey: .valLoss)
+        parameterCount = try c.decodeIfPresent(Int.self, forKey: .parameterCount)
+        nonEmbeddingParameterCount = try c.decodeIfPresent(Int.self, forKey: .nonEmbeddingParameterCount)
+        qat = try c.decodeIfPresent(QATMethod.self, forKey: .qat)
+        bits = try c.decodeIfPresent(Int.self, forKey: .bits)
+        actBits = try c.decodeIfPresent(Int.self, forKey: .actBits)
+        elapsed = try c.decodeIfPresent(Double.self, forKey: .elapsed)
+        probeSeconds = try c.decodeIfPresent(Double.self, forKey: .probeSeconds)
+        ptqRTNIncrease = try c.decodeIfPresent(Double.self, forKey: .ptqRTNIncrease)
+        outputError = try c.decodeIfPresent(Double.self, forKey: .outputError)
+        meanMMR = try c.decodeIfPresent(Double.self, forKey: .meanMMR)
+        meanKurtosis = try c.decodeIfPresent(Double.self, forKey: .meanKurtosis)
+        saved = try c.decodeIfPresent(String.self, forKey: .saved)
+    }
+
+    /// Every key present (absent values as null), so readers see one shape.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(true, forKey: .final)
+        try c.encode(status, forKey: .status)
+        try c.encode(step, forKey: .step)
+        try c.encode(message, forKey: .message)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(model, forKey: .model)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encodeNumber(loss, forKey: .loss)
+        try c.encodeNumber(valLoss, forKey: .valLoss)
+        try c.encode(parameterCount, forKey: .parameterCount)
+        try c.encode(nonEmbeddingParameterCount, forKey: .nonEmbeddingParameterCount)
+        try c.encode(qat, forKey: .qat)
+        try c.encode(bits, forKey: .bits)
+        try c.encode(actBits, forKey: .actBits)
+        try c.encodeNumber(elapsed, forKey: .elapsed)
+        try c.encodeNumber(probeSeconds, forKey: .probeSeconds)
+        try c.encodeNumber(ptqRTNIncrease, forKey: .ptqRTNIncrease)
+        try c.encodeNumber(outputError, forKey: .outputError)
+        try c.encodeNumber(meanMMR, forKey: .meanMMR)
+        try c.encodeNumber(meanKurtosis, forKey: .meanKurtosis)
+        try c.encode(saved, forKey: .saved)
+    }
+}
+
+/// `{"state_bytes": N}`: bytes of optimizer state, written once the optimizer exists.
+struct StateBytesLine: Codable {
+    let stateBytes: Int
+
+    enum CodingKeys: String, CodingKey { case stateBytes = "state_bytes" }
+}
+
+/// `{"probe": {…}}`: what the probe measured at the step of the record before it.
+struct ProbeLine: Codable {
+    let probe: ProbeReport
+}
+
+extension KeyedEncodingContainer {
+    /// A number, or null when absent or non-finite (JSON has no NaN).
+    mutating func encodeNumber(_ value: Double?, forKey key: Key) throws {
+        if let value, value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }

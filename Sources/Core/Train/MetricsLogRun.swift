@@ -16,7 +16,7 @@ public struct MetricsLogRun: Sendable {
     /// A run with no lines yet, named after its file until the header says otherwise.
     public init(id: Int, fileName: String) {
         let name = fileName.hasSuffix(MetricsLog.suffix) ? String(fileName.dropLast(MetricsLog.suffix.count)) : fileName
-        run = RunSnapshot(id: id, name: name, optimizer: "?", model: "?", totalSteps: 0, parameterCount: 0)
+        run = RunSnapshot(id: id, name: name, optimizer: nil, model: "?", totalSteps: 0, parameterCount: 0)
     }
 
     /// The run as the log describes it, with a note on skipped lines.
@@ -67,6 +67,7 @@ public struct MetricsLogRun: Sendable {
         case .header(let header):
             run.name = header.run
             run.optimizer = header.optimizer
+            run.spec = header.spec
             run.model = header.model
             run.totalSteps = header.totalSteps
             run.parameterCount = header.parameterCount
@@ -93,10 +94,10 @@ public struct MetricsLogRun: Sendable {
             run.record(report)
         case .optimizerState(let bytes):
             run.optimizerStateBytes = bytes
-        case let .end(status, step, message):
-            run.status = status
-            run.step = step
-            run.message = message
+        case .end(let end):
+            run.status = end.status
+            run.step = end.step
+            run.message = end.message
         }
     }
 }

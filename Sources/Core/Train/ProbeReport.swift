@@ -1,6 +1,6 @@
 import Foundation
 
-/// A per-linear-layer statistic the live probe and `qscope ptq` report (paper.md §4).
+/// A per-linear-layer statistic the live probe and `qscope ptq` report (docs/analysis.md §2).
 public enum LayerMetric: String, Sendable, CaseIterable, Codable {
     /// Max-to-median ratio of the layer's input, averaged over tokens.
     case mmr
@@ -29,33 +29,91 @@ public enum LayerMetric: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// Every linear layer's statistics at one step: a (layers × metrics) table.
-public struct LayerReport: Sendable, Equatable, Codable {
+/// Every linear layer's statistics at one step: a (layers × metrics) table whose columns are
+/// keyed by metric, so adding or reordering metrics never relabels a stored report.
+public struct LayerReport: Sendable, Equatable {
     public var step: Int
     /// Layer names in forward order, e.g. `blocks.0.attn.q`.
     public var layers: [String]
-    /// (layers, LayerMetric.allCases.count), row-major.
-    public var values: [Double]
+    /// Each metric's values over `layers` (in their order); a metric may be absent (a log
+    /// written before it existed).
+    public var columns: [LayerMetric: [Double]]
 
-    public init(step: Int, layers: [String], values: [Double]) {
-        precondition(values.count == layers.count * LayerMetric.allCases.count, "layer report shape")
+    public init(step: Int, layers: [String], columns: [LayerMetric: [Double]]) {
+        precondition(columns.values.allSatisfy { $0.count == layers.count }, "layer report shape")
         self.step = step
         self.layers = layers
-        self.values = values
+        self.columns = columns
     }
 
+    /// A report from one row of metric values per layer.
+    public init(step: Int, layers: [String], rows: [[LayerMetric: Double]]) {
+        precondition(rows.count == layers.count, "layer report shape")
+        var columns: [LayerMetric: [Double]] = [:]
+        for metric in LayerMetric.allCases where rows.allSatisfy({ $0[metric] != nil }) {
+            columns[metric] = rows.map { $0[metric]! }
+        }
+        self.init(step: step, layers: layers, columns: columns)
+    }
+
+    /// `metric` of layer number `layer`; NaN when the report lacks the metric.
     public func value(_ metric: LayerMetric, layer: Int) -> Double {
-        values[layer * LayerMetric.allCases.count + LayerMetric.allCases.firstIndex(of: metric)!]
+        columns[metric]?[layer] ?? .nan
     }
 
     /// The mean of `metric` over the layers where it is finite: the down projection's input is
     /// relu², mostly exact zeros, so its per-token median is 0 and its MMR unbounded.
     public func mean(_ metric: LayerMetric) -> Double? {
-        Math.finiteMean(layers.indices.map { value(metric, layer: $0) })
+        columns[metric].flatMap(Math.finiteMean)
     }
 }
 
-/// What a module of the fine-grained chain computes (paper.md §5).
+extension LayerReport: Codable {
+    enum CodingKeys: String, CodingKey {
+        case step, layers, metrics
+        /// Metrics logs before format 2 stored a row-major (layers × metrics) array.
+        case values
+    }
+
+    /// The column order of the row-major `values` written before format 2 (frozen: it is what
+    /// those files mean).
+    static let legacyOrder: [LayerMetric] = [.mmr, .kurtosis, .rmsKurtosis, .rms, .absmax, .quantError]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let step = try c.decode(Int.self, forKey: .step), layers = try c.decode([String].self, forKey: .layers)
+        var columns: [LayerMetric: [Double]] = [:]
+        if let named = try c.decodeIfPresent([String: [Double]].self, forKey: .metrics) {
+            for (name, column) in named {
+                // A metric this version does not know is skipped, not an error.
+                guard let metric = LayerMetric(rawValue: name) else { continue }
+                columns[metric] = column
+            }
+        } else {
+            let values = try c.decode([Double].self, forKey: .values)
+            let width = Self.legacyOrder.count
+            guard values.count == layers.count * width else {
+                throw DecodingError.dataCorruptedError(forKey: .values, in: c, debugDescription: "layer report shape")
+            }
+            for (index, metric) in Self.legacyOrder.enumerated() {
+                columns[metric] = layers.indices.map { values[$0 * width + index] }
+            }
+        }
+        guard columns.values.allSatisfy({ $0.count == layers.count }) else {
+            throw DecodingError.dataCorruptedError(forKey: .metrics, in: c, debugDescription: "layer report shape")
+        }
+        self.init(step: step, layers: layers, columns: columns)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(Dictionary(uniqueKeysWithValues: columns.map { ($0.key.rawValue, $0.value) }), forKey: .metrics)
+    }
+}
+
+/// What a module of the fine-grained chain computes (docs/analysis.md §3.1).
 public enum ModuleKind: String, Sendable, CaseIterable, Codable {
     /// Per-token activation quantization of a linear layer's input (identity in full precision).
     case inputQuant = "input_quant"
@@ -68,7 +126,7 @@ public enum ModuleKind: String, Sendable, CaseIterable, Codable {
     case head
 }
 
-/// One module's share of the quantization error (paper.md §5): R = A + B + C, relative to the
+/// One module's share of the quantization error (docs/analysis.md §3.3): R = A + B + C, relative to the
 /// module's full-precision output, per token and averaged over tokens.
 public struct ModuleError: Sendable, Equatable, Codable {
     public var name: String
@@ -105,6 +163,11 @@ public struct ModuleError: Sendable, Equatable, Codable {
         self.alignmentRatio = alignmentRatio
     }
 
+    enum CodingKeys: String, CodingKey {
+        case name, kind, layer, r, a, b, c
+        case inputError = "input_error", spectralRatio = "spectral_ratio", alignmentRatio = "alignment_ratio"
+    }
+
     /// The gain G = A / R_in: how much the module amplifies the error it receives (nil when
     /// the input carries no error).
     public var gain: Double? { inputError > 0 ? a / inputError : nil }
@@ -124,7 +187,7 @@ public struct PropagationReport: Sendable, Equatable, Codable {
     public var outputError: Double { modules.last?.r ?? 0 }
 }
 
-/// Validation losses of a model in full precision and post-training quantized (paper.md §3).
+/// Validation losses of a model in full precision and post-training quantized (docs/quantization.md §8).
 public struct PTQSummary: Sendable, Equatable, Codable {
     public var step: Int
     public var fullPrecision: Double
@@ -132,6 +195,11 @@ public struct PTQSummary: Sendable, Equatable, Codable {
     public var rtn: Double
     /// GPTQ weights with RTN inputs, when measured.
     public var gptq: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case step, rtn, gptq
+        case fullPrecision = "full_precision"
+    }
 
     public init(step: Int, fullPrecision: Double, rtn: Double, gptq: Double? = nil) {
         self.step = step
@@ -164,30 +232,4 @@ public protocol TrainingProbe: AnyObject {
     /// Measures the model as its parameters now stand; `thorough` (on request and at the end of
     /// the run) adds the slower measurements, such as GPTQ.
     func measure(step: Int, thorough: Bool) -> ProbeReport
-}
-
-extension ProbeReport {
-    /// The metrics-log line `{"probe": {…}}`: snake_case keys, non-finite numbers as
-    /// "inf"/"-inf"/"nan" (an MMR can be unbounded), one line.
-    public var logLine: String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                      nan: "nan")
-        return (try? encoder.encode(LogLine(probe: self))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    /// The report of a line `logLine` wrote; nil for anything else.
-    public init?(logLine data: Data) {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                        nan: "nan")
-        guard let line = try? decoder.decode(LogLine.self, from: data) else { return nil }
-        self = line.probe
-    }
-
-    private struct LogLine: Codable {
-        let probe: ProbeReport
-    }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Where a run is in its life.
-public enum RunStatus: String, Sendable, Equatable, CaseIterable {
+public enum RunStatus: String, Sendable, Equatable, CaseIterable, Codable {
     case starting, running, paused, stopped, finished, diverged, failed
 
     /// True once the run will never step again.
@@ -18,8 +18,11 @@ public struct RunSnapshot: Sendable, Equatable {
     public var id: Int
     /// Display name, e.g. `adamw/tiny`.
     public var name: String
-    public var optimizer: String
+    /// nil until known (a watched log before its header).
+    public var optimizer: OptimizerKind?
     public var model: String
+    /// The run's full specification, when known (a watched log of format 1 has none).
+    public var spec: RunSpec?
     public var status: RunStatus
     public var step: Int
     public var totalSteps: Int
@@ -53,7 +56,7 @@ public struct RunSnapshot: Sendable, Equatable {
     public private(set) var layerHistory: [LayerReport] = []
     public static let layerHistoryCapacity = 128
 
-    public init(id: Int, name: String, optimizer: String, model: String, totalSteps: Int,
+    public init(id: Int, name: String, optimizer: OptimizerKind?, model: String, totalSteps: Int,
                 parameterCount: Int, historyCapacity: Int = 4096) {
         self.id = id
         self.name = name

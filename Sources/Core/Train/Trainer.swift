@@ -4,9 +4,10 @@ import Foundation
 /// and publishes snapshots to a `RunBoard`.
 ///
 /// A `Trainer` is confined to the thread that created it (it holds raw buffers); other threads
-/// talk to it only through its `RunControl` and read it only through the board.
+/// talk to it only through its `RunControl` and read it only through the board. `RunSession`
+/// builds and drives it.
 public final class Trainer {
-    public let config: TrainConfig
+    public let spec: RunSpec
     public let model: DataParallelModel
     public let optimizer: Optimizer
     private let sampler: BatchSampler
@@ -16,40 +17,38 @@ public final class Trainer {
     private var snapshot: RunSnapshot
     private var position: Checkpoint.Position
     private var lastPublish: Double = 0
-    /// Where to save the first checkpoint whose validation loss is below `config.saveAtLoss`.
-    public var commonLossPath: String?
     private var savedAtCommonLoss = false
+    /// Tokens and seconds of training since the last log record, for its throughput.
+    private var window = (tokens: 0, compute: 0.0)
     /// Measures the model every `probe.interval` steps and at the end (see `TrainingProbe`).
     public var probe: TrainingProbe?
 
-    /// Builds the run; with `resumeFrom`, parameters, optimizer state and position come from that
-    /// checkpoint (whose configuration the caller has already merged into `config`).
-    public init(config: TrainConfig, corpus: Corpus, runID: Int, board: RunBoard, control: RunControl,
-                resumeFrom: Safetensors.File? = nil, resumePath: String = "") throws {
-        try config.validate()
-        self.config = config
-        model = try DataParallelModel(config: config.model, batch: config.batch, seq: config.seq,
-                                      shardCount: config.threads)
-        optimizer = try OptimizerFactory.make(config.optimizer, layout: model.layout, hyper: config.hyper)
-        optimizer.threads = config.threads
-        try model.setQAT(config.qat.map(QATPlan.init))
-        sampler = try BatchSampler(corpus: corpus, batch: config.batch, seq: config.seq, seed: config.seed)
-        schedule = try LRSchedule.named(config.schedule)
+    /// Builds the run of `spec` (already validated); with `resumeFrom`, parameters, optimizer
+    /// state and position come from that checkpoint.
+    public init(spec: RunSpec, corpus: Corpus, runID: Int, board: RunBoard, control: RunControl,
+                resumeFrom: StoredRun? = nil) throws {
+        self.spec = spec
+        model = try DataParallelModel(config: spec.model, batch: spec.batch, seq: spec.seq, shardCount: spec.threads)
+        optimizer = try spec.optimizer.make(layout: model.layout, hyper: spec.hyper)
+        optimizer.threads = spec.threads
+        try model.setQAT(spec.qat.map(QATPlan.init))
+        sampler = try BatchSampler(corpus: corpus, batch: spec.batch, seq: spec.seq, seed: spec.seed)
+        schedule = spec.schedule.schedule
         self.board = board
         self.control = control
-        if let file = resumeFrom {
-            position = try Checkpoint.restore(file, path: resumePath, layout: model.layout, parameters: model.parameters,
-                                              optimizer: optimizer)
+        if let stored = resumeFrom {
+            position = try Checkpoint.restore(stored.file, path: stored.path, layout: model.layout,
+                                              parameters: model.parameters, optimizer: optimizer)
         } else {
-            var rng = RNG(seed: config.seed, stream: 1)
+            var rng = RNG(seed: spec.seed, stream: 1)
             model.initialize(rng: &rng)
             position = Checkpoint.Position(step: 0, tokens: 0, elapsed: 0)
         }
-        snapshot = RunSnapshot(id: runID, name: "\(config.optimizer)/\(config.model.name)",
-                               optimizer: config.optimizer, model: config.model.name,
-                               totalSteps: config.steps, parameterCount: model.layout.totalCount)
+        snapshot = RunSnapshot(id: runID, name: spec.name, optimizer: spec.optimizer, model: spec.model.name,
+                               totalSteps: spec.steps, parameterCount: model.layout.totalCount)
+        snapshot.spec = spec
         snapshot.optimizerStateBytes = optimizer.stateByteCount
-        snapshot.qat = config.qat?.label
+        snapshot.qat = spec.qat?.label
         snapshot.step = position.step
         snapshot.tokens = position.tokens
         snapshot.elapsed = position.elapsed
@@ -58,19 +57,13 @@ public final class Trainer {
 
     /// Mean validation loss over the fixed validation batches (of the fake-quantized model under QAT).
     public func evaluate() -> Double {
-        var total = 0.0
-        for i in 0..<config.evalBatches {
-            sampler.fillValidation(index: i, of: config.evalBatches, tokens: model.tokens, targets: model.targets)
-            total += model.forward()
-        }
-        return total / Double(config.evalBatches)
+        model.validationLoss(sampler, batches: spec.evalBatches)
     }
 
-    /// Runs until `config.steps`, a stop request or divergence; `onLog` sees every log record
+    /// Runs until `spec.steps`, a stop request or divergence; `onLog` sees every log record
     /// (on this thread). Returns the final status.
     @discardableResult
     public func run(onLog: (TrainLog) -> Void = { _ in }) -> RunStatus {
-        let tokensPerStep = config.batch * config.seq
         setStatus(.running)
         if position.step == 0 {
             let initial = evaluate()
@@ -78,26 +71,18 @@ public final class Trainer {
             onLog(TrainLog(step: 0, tokens: 0, loss: nil, valLoss: initial, learningRate: 0, gradNorm: 0,
                            tokensPerSecond: 0, elapsed: 0))
         }
-        var windowTokens = 0, windowCompute = 0.0
-        var sessionStart = Self.now(), elapsedBase = position.elapsed
-        while position.step < config.steps {
+        var clock = (start: Self.now(), base: position.elapsed)
+        while position.step < spec.steps {
             if control.isStopRequested { return finish(.stopped) }
             if control.isPaused {
-                elapsedBase += Self.now() - sessionStart
-                setStatus(.paused)
-                while control.isPaused && !control.isStopRequested {
-                    if control.takeMeasurementRequest() { measureNow(thorough: true) }
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-                setStatus(.running)
-                sessionStart = Self.now()
-                windowTokens = 0
-                windowCompute = 0
+                clock.base += Self.now() - clock.start
+                waitWhilePaused()
+                clock.start = Self.now()
                 continue
             }
             let t0 = Self.now()
             let step = position.step
-            let factor = Float(schedule.factor(step: step, total: config.steps))
+            let factor = Float(schedule.factor(step: step, total: spec.steps))
             sampler.fillTraining(step: step, tokens: model.tokens, targets: model.targets)
             let loss = model.forward()
             model.backward()
@@ -105,42 +90,55 @@ public final class Trainer {
             guard loss.isFinite, gradNorm.isFinite else {
                 return finish(.diverged, message: "diverged at step \(step + 1): loss \(loss), gradient norm \(gradNorm)")
             }
-            optimizer.step(parameters: model.parameters, gradients: model.gradients, baseLR: config.learningRate,
+            optimizer.step(parameters: model.parameters, gradients: model.gradients, baseLR: spec.learningRate,
                            factor: factor)
             position.step += 1
-            position.tokens += tokensPerStep
-            windowTokens += tokensPerStep
-            windowCompute += Self.now() - t0
-            position.elapsed = elapsedBase + (Self.now() - sessionStart)
-
-            let lr = Double(config.learningRate * factor)
-            snapshot.step = position.step
-            snapshot.tokens = position.tokens
-            snapshot.trainLoss = loss
-            snapshot.learningRate = lr
-            snapshot.gradNorm = gradNorm
-            snapshot.elapsed = position.elapsed
-            snapshot.trainHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
-
-            let isLast = position.step == config.steps
-            var valLoss: Double?
-            if isLast || (config.evalEvery > 0 && position.step % config.evalEvery == 0) {
-                valLoss = evaluate()
-                recordValidation(valLoss!)
-            }
-            // Throughput counts training time only, so evaluations do not make it jump.
-            if windowCompute > 0 { snapshot.tokensPerSecond = Double(windowTokens) / windowCompute }
-            let probed = runProbe(isLast: isLast)
-            if isLast || position.step % config.logEvery == 0 || valLoss != nil || probed != nil {
-                onLog(TrainLog(step: position.step, tokens: position.tokens, loss: loss, valLoss: valLoss,
-                               learningRate: lr, gradNorm: gradNorm, tokensPerSecond: snapshot.tokensPerSecond,
-                               elapsed: position.elapsed, probe: probed))
-                windowTokens = 0
-                windowCompute = 0
-            }
-            publishThrottled(force: valLoss != nil || probed != nil)
+            position.tokens += spec.batch * spec.seq
+            window.tokens += spec.batch * spec.seq
+            window.compute += Self.now() - t0
+            position.elapsed = clock.base + (Self.now() - clock.start)
+            afterStep(loss: loss, gradNorm: gradNorm, learningRate: Double(spec.learningRate * factor), onLog: onLog)
         }
         return finish(.finished)
+    }
+
+    /// Idles while paused, measuring when asked; the throughput window starts afresh after.
+    private func waitWhilePaused() {
+        setStatus(.paused)
+        while control.isPaused && !control.isStopRequested {
+            if control.takeMeasurementRequest() { measureNow(thorough: true) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        setStatus(.running)
+        window = (0, 0)
+    }
+
+    /// Publishes the step, evaluates, probes and logs when their intervals come round.
+    private func afterStep(loss: Double, gradNorm: Double, learningRate: Double, onLog: (TrainLog) -> Void) {
+        snapshot.step = position.step
+        snapshot.tokens = position.tokens
+        snapshot.trainLoss = loss
+        snapshot.learningRate = learningRate
+        snapshot.gradNorm = gradNorm
+        snapshot.elapsed = position.elapsed
+        snapshot.trainHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
+
+        let isLast = position.step == spec.steps
+        var valLoss: Double?
+        if isLast || (spec.evalEvery > 0 && position.step % spec.evalEvery == 0) {
+            valLoss = evaluate()
+            recordValidation(valLoss!)
+        }
+        // Throughput counts training time only, so evaluations do not make it jump.
+        if window.compute > 0 { snapshot.tokensPerSecond = Double(window.tokens) / window.compute }
+        let probed = runProbe(isLast: isLast)
+        if isLast || position.step % spec.logEvery == 0 || valLoss != nil || probed != nil {
+            onLog(TrainLog(step: position.step, tokens: position.tokens, loss: loss, valLoss: valLoss,
+                           learningRate: learningRate, gradNorm: gradNorm, tokensPerSecond: snapshot.tokensPerSecond,
+                           elapsed: position.elapsed, probe: probed))
+            window = (0, 0)
+        }
+        publishThrottled(force: valLoss != nil || probed != nil)
     }
 
     /// Runs the probe when its interval comes round, at the last step, or when asked; returns
@@ -169,7 +167,7 @@ public final class Trainer {
 
     /// Writes a checkpoint of the current state (atomically).
     public func save(to path: String) throws {
-        try Checkpoint.save(path: path, config: config, layout: model.layout, parameters: model.parameters,
+        try Checkpoint.save(path: path, spec: spec, layout: model.layout, parameters: model.parameters,
                             optimizer: optimizer, position: position)
     }
 
@@ -182,10 +180,12 @@ public final class Trainer {
         publishThrottled(force: true)
     }
 
-    /// The study's common-loss protocol (paper.md §2): keep the first checkpoint that reaches the
-    /// target, so PTQ compares optimizers at equal quality.
+    /// The study's common-loss protocol (docs/analysis.md): keep the first checkpoint that
+    /// reaches the target, so PTQ compares optimizers at equal quality.
     private func saveAtCommonLoss(_ loss: Double) {
-        guard let target = config.saveAtLoss, let path = commonLossPath, !savedAtCommonLoss, loss < target else { return }
+        guard let target = spec.saveAtLoss, let path = spec.paths?.commonLoss, !savedAtCommonLoss, loss < target else {
+            return
+        }
         savedAtCommonLoss = true
         do {
             try save(to: path)

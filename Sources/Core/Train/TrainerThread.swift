@@ -22,9 +22,10 @@ public final class TrainerThread: Sendable {
     /// `savePath` is set, saves a checkpoint (also when stopped or diverged: the weights are the
     /// last finite ones). Returns once the trainer exists, rethrowing `make`'s error, so bad
     /// input still fails on the caller's thread. The trainer never leaves its thread. `onLog`
-    /// runs on the trainer thread.
+    /// and `onEnd` (once saved, before `wait` returns) run on the trainer thread.
     public static func start(control: RunControl, savePath: String?,
                              onLog: @escaping @Sendable (TrainLog) -> Void = { _ in },
+                             onEnd: @escaping @Sendable (Outcome) -> Void = { _ in },
                              make: @escaping @Sendable () throws -> Trainer) throws -> TrainerThread {
         let handle = TrainerThread(control: control)
         let ready = DispatchSemaphore(value: 0)
@@ -54,6 +55,7 @@ public final class TrainerThread: Sendable {
             }
             let outcome = Outcome(status: status, position: trainer.currentPosition, saved: saved)
             handle.result.withLock { $0 = outcome }
+            onEnd(outcome)
             handle.done.signal()
         }
         // BLAS and the Swift runtime like a roomy stack.

@@ -39,7 +39,8 @@ public enum DashboardBenchmark {
 
     /// A run with a noisy, decaying loss, deterministic for a given id.
     static func syntheticRun(id: Int, points: Int) -> RunSnapshot {
-        var run = RunSnapshot(id: id, name: "run\(id)/s", optimizer: "run\(id)", model: "s", totalSteps: points,
+        let optimizer = OptimizerKind.allCases[id % OptimizerKind.allCases.count]
+        var run = RunSnapshot(id: id, name: "run\(id)/s", optimizer: optimizer, model: "s", totalSteps: points,
                               parameterCount: 922_920)
         var state = UInt64(id + 1) &* 0x9E37_79B9_7F4A_7C15
         for step in 1...max(points, 1) {

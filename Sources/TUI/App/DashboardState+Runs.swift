@@ -66,9 +66,8 @@ extension DashboardState {
     mutating func applyForm(_ action: DashboardAction, context: DashboardContext) -> DashboardEffect? {
         if action == .openForm {
             let run = selectedRun(in: context.runs)
-            func known(_ value: String?, in choices: [String]) -> String? { value.flatMap { choices.contains($0) ? $0 : nil } }
-            form = RunForm(optimizer: known(run?.optimizer, in: RunForm.optimizers) ?? "adamw",
-                           model: known(run?.model, in: RunForm.models) ?? "tiny")
+            form = RunForm(optimizer: run?.optimizer ?? .adamw,
+                           model: run.flatMap { RunForm.models.contains($0.model) ? $0.model : nil } ?? "tiny")
             return nil
         }
         guard var edited = form else { return nil }

@@ -188,7 +188,7 @@ public enum DashboardEffect: Equatable, Sendable {
     case restart(runID: Int)
     case measure(runID: Int)
     case measureAll(runIDs: [Int])
-    case start(RunRequest)
+    case start(RunOverrides)
     case export(DashboardPage)
     /// Switch to the next theme (the Dashboard loads it and rebuilds its palette).
     case cycleTheme

@@ -17,23 +17,25 @@ public struct RunForm: Equatable, Sendable {
         }
     }
 
-    public static let optimizers = OptimizerFactory.names
+    public static let optimizers = OptimizerKind.allCases
     public static let models = ModelConfig.sizes.map(\.name)
-    public static let qatModes = ["none", "quest", "ste"]
+    /// nil is full precision ("none").
+    public static let qatModes: [QATMethod?] = [nil] + QATMethod.allCases
     public static let bitChoices = [2, 3, 4, 8]
     /// Characters a learning rate can contain (`3e-3`, `0.01`); others are ignored.
     static let numberCharacters = Set("0123456789.eE+-")
 
     public var field: Field
-    public var optimizer: String
+    public var optimizer: OptimizerKind
     public var model: String
     /// As typed; empty means the optimizer's default.
     public var learningRate: String
-    public var qat: String
+    /// nil: full precision.
+    public var qat: QATMethod?
     public var bits: Int
 
-    public init(optimizer: String = "adamw", model: String = "tiny", learningRate: String = "",
-                qat: String = "none", bits: Int = 4, field: Field = .optimizer) {
+    public init(optimizer: OptimizerKind = .adamw, model: String = "tiny", learningRate: String = "",
+                qat: QATMethod? = nil, bits: Int = 4, field: Field = .optimizer) {
         self.optimizer = optimizer
         self.model = model
         self.learningRate = learningRate
@@ -45,10 +47,10 @@ public struct RunForm: Equatable, Sendable {
     /// The value of `field` as the form shows it.
     public func value(of field: Field) -> String {
         switch field {
-        case .optimizer: return optimizer
+        case .optimizer: return optimizer.rawValue
         case .model: return model
         case .learningRate: return learningRate
-        case .qat: return qat
+        case .qat: return qat?.rawValue ?? "none"
         case .bits: return "\(bits)"
         }
     }
@@ -85,17 +87,20 @@ public struct RunForm: Equatable, Sendable {
         if field == .learningRate, !learningRate.isEmpty { learningRate.removeLast() }
     }
 
-    /// The run the form describes, or the one-line reason it cannot start.
-    public func request() -> Result<RunRequest, QScopeError> {
-        var rate: Float?
+    /// The run the form describes, as the fields it sets over the command line's (its QAT
+    /// bits go to weights and inputs alike), or the one-line reason it cannot start.
+    public func request() -> Result<RunOverrides, QScopeError> {
+        var request = RunOverrides()
         let text = learningRate.trimmingCharacters(in: .whitespaces)
         if !text.isEmpty {
             guard let value = Float(text), value.isFinite, value > 0 else {
                 return .failure(.badInput("lr must be a positive number (got '\(text)')"))
             }
-            rate = value
+            request.learningRate = value
         }
-        return .success(RunRequest(optimizer: optimizer, model: model, learningRate: rate,
-                                   qat: qat == "none" ? nil : qat, bits: bits))
+        request.optimizer = .one(optimizer)
+        request.model = model
+        request.qat = qat.map { QATOverrides(method: $0, bits: bits, actBits: bits) } ?? QATOverrides.none
+        return .success(request)
     }
 }

@@ -1,26 +1,5 @@
 import Core
 
-/// What the new-run form asks the CLI to start.
-public struct RunRequest: Equatable, Sendable {
-    public var optimizer: String
-    /// A model size name (`tiny`, `xs`, …).
-    public var model: String
-    /// The peak learning rate; nil for the optimizer's tuned default.
-    public var learningRate: Float?
-    /// Quantization-aware training (`quest`, `ste`); nil for full precision.
-    public var qat: String?
-    /// Bits for QAT's weights and activations.
-    public var bits: Int
-
-    public init(optimizer: String, model: String, learningRate: Float? = nil, qat: String? = nil, bits: Int = 4) {
-        self.optimizer = optimizer
-        self.model = model
-        self.learningRate = learningRate
-        self.qat = qat
-        self.bits = bits
-    }
-}
-
 /// A run the launcher started: its board id and the control that steers it.
 public struct LaunchedRun: Sendable {
     public var id: Int
@@ -38,13 +17,13 @@ public struct LaunchedRun: Sendable {
 /// Called on the UI thread only. Both closures return once the run's trainer exists (it has
 /// published its first snapshot) and throw a `QScopeError` with a one-line message otherwise.
 public struct RunLauncher {
-    /// Starts a new run.
-    public var start: (RunRequest) throws -> LaunchedRun
+    /// Starts a new run: the form's fields over the command line's.
+    public var start: (RunOverrides) throws -> LaunchedRun
     /// Starts a fresh run with the configuration of run `id` (which the dashboard has already
     /// asked to stop).
     public var restart: (_ id: Int) throws -> LaunchedRun
 
-    public init(start: @escaping (RunRequest) throws -> LaunchedRun,
+    public init(start: @escaping (RunOverrides) throws -> LaunchedRun,
                 restart: @escaping (_ id: Int) throws -> LaunchedRun) {
         self.start = start
         self.restart = restart

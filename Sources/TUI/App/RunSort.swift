@@ -34,7 +34,7 @@ public struct RunSort: Equatable, Sendable {
         case .loss: return run.trainLoss.flatMap { $0.isNaN ? nil : .number($0) }
         case .tokensPerSecond: return .number(-run.tokensPerSecond)
         case .step: return .number(-Double(run.step))
-        case .optimizer: return .text(run.optimizer)
+        case .optimizer: return .text(run.optimizer?.rawValue ?? run.name)
         }
     }
 

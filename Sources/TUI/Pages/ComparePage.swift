@@ -2,7 +2,7 @@ import Core
 
 /// The Compare page: every run's losses (full precision, after W4A4 PTQ, with QAT) and probe
 /// statistics in one table, and below it how well each statistic predicts the PTQ loss
-/// increase across runs (paper.md §4–5: outlier metrics versus R_L).
+/// increase across runs (docs/analysis.md §2–§4: outlier metrics versus R_L).
 public struct ComparePage: Widget {
     public var runs: [RunSnapshot]
     public var selectedRow: Int
@@ -27,7 +27,7 @@ public struct ComparePage: Widget {
         ExportTable(
             header: ["run", "optimizer", "model", "qat"] + CompareTable.columns.map(\.exportName),
             rows: CompareRow.rows(runs).map { row in
-                [row.run.name, row.run.optimizer, row.run.model, row.run.qat ?? ""]
+                [row.run.name, row.run.optimizer?.rawValue ?? "", row.run.model, row.run.qat ?? ""]
                     + CompareTable.columns.map { ExportTable.number($0.value(row)) }
             })
     }

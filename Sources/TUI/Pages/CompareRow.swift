@@ -46,21 +46,14 @@ struct CompareRow: Sendable {
             rtnIncrease = ptq.rtn - ptq.fullPrecision
             gptqIncrease = ptq.gptq.map { $0 - ptq.fullPrecision }
         }
-        meanMMR = Self.mean(.mmr, of: run.layers)
-        meanKurtosis = Self.mean(.kurtosis, of: run.layers)
-        meanRMSKurtosis = Self.mean(.rmsKurtosis, of: run.layers)
+        meanMMR = run.layers?.mean(.mmr)
+        meanKurtosis = run.layers?.mean(.kurtosis)
+        meanRMSKurtosis = run.layers?.mean(.rmsKurtosis)
         outputError = run.propagation.flatMap { $0.modules.isEmpty ? nil : $0.outputError }
-    }
-
-    /// The mean of `metric` over the report's layers, ignoring non-finite values.
-    static func mean(_ metric: LayerMetric, of report: LayerReport?) -> Double? {
-        guard let report else { return nil }
-        let values = report.layers.indices.map { report.value(metric, layer: $0) }.filter(\.isFinite)
-        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 }
 
-/// How well one statistic predicts the PTQ loss increase across runs (paper.md §4 reports
+/// How well one statistic predicts the PTQ loss increase across runs (docs/analysis.md §3.5 reports
 /// ρ = +0.62 for MMR, +0.70 for kurtosis and −0.89 for R_L against PTQ accuracy).
 struct Predictor: Sendable {
     var label: String
@@ -77,17 +70,16 @@ struct Predictor: Sendable {
         ("R_L", "r_l", { $0.outputError }),
     ]
 
-    /// One predictor per statistic, over the rows that have it and a PTQ loss increase.
+    /// One predictor per statistic, over the rows that have it and a PTQ loss increase (both
+    /// finite: a non-finite value counts as not measured).
     static func all(_ rows: [CompareRow]) -> [Predictor] {
-        statistics.map { statistic in
-            let pairs = rows.compactMap { row -> (Double, Double)? in
-                guard let x = statistic.value(row), let y = row.rtnIncrease, x.isFinite, y.isFinite else { return nil }
-                return (x, y)
-            }
-            let x = pairs.map(\.0), y = pairs.map(\.1)
-            return Predictor(label: statistic.label, exportName: statistic.exportName,
-                             pearson: Correlation.pearson(x, y), spearman: Correlation.spearman(x, y),
-                             count: pairs.count)
+        func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+        let measured = rows.compactMap { row in finite(row.rtnIncrease).map { (row: row, increase: $0) } }
+        return statistics.map { statistic in
+            let correlation = Predictors.correlation(statistic.exportName,
+                                                     measured.map { (finite(statistic.value($0.row)), $0.increase) })
+            return Predictor(label: statistic.label, exportName: statistic.exportName, pearson: correlation.pearson,
+                             spearman: correlation.spearman, count: correlation.count)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Core
 
 /// The Propagation page: the ABC decomposition of the quantization error along the chosen
-/// run's module chain (paper.md §5), or R per module for every run side by side, with a chart
+/// run's module chain (docs/analysis.md §3), or R per module for every run side by side, with a chart
 /// of R across modules (the paper's Fig. 3: dips at the norms, the rise towards the output).
 ///
 /// Layout: the table panel on top and the chart panel below, or the chart beside the table

@@ -23,7 +23,7 @@ public struct RunFormView: Widget {
         if RunForm.isChoice(field) { return "\(left) \(form.value(of: field)) \(right)" }
         let cursor = field == form.field ? "_" : ""
         if form.learningRate.isEmpty {
-            let rate = OptimizerFactory.defaultPeakLearningRate(form.optimizer)
+            let rate = form.optimizer.defaultPeakLearningRate
             return (cursor.isEmpty ? "" : cursor + " ") + "(default \(Format.scientific(Double(rate))))"
         }
         return form.learningRate + cursor

@@ -33,7 +33,7 @@ public struct RunStats: Widget {
     var extraRows: [(label: String, value: String, style: Style)] {
         var rows: [(label: String, value: String, style: Style)] = [
             ("tokens", Format.count(Double(run.tokens)), palette.text),
-            ("optimizer", run.optimizer, palette.text),
+            ("optimizer", run.optimizer?.rawValue ?? "?", palette.text),
             ("model", run.model, palette.text),
             ("params", Format.count(Double(run.parameterCount)), palette.text),
             ("opt state", Format.bytes(run.optimizerStateBytes), palette.text),

@@ -1,4 +1,4 @@
-"""Float64 oracles for the optimizers of algorithms.md §1-§6, one plain function per optimizer.
+"""Float64 oracles for the optimizers of docs/optimizers.md §3-§8, one plain function per optimizer.
 
 Each oracle takes the initial 2-D parameter, the list of gradients and a `hyper` dict (the golden
 JSON's "hyper" block, same keys) and returns the parameter after every step. Everything is torch

@@ -1,4 +1,4 @@
-"""Runners for the reference implementations, patched to run in float64 (algorithms.md §0.3-§0.7).
+"""Runners for the reference implementations, patched to run in float64 (docs/optimizers.md §9).
 
 Each runner takes (param, grads, hyper) as float64 tensors/dict and returns the parameter after every
 step. The PSGD runners also return what the reference drew at random (noise, balance and update steps).

@@ -2,7 +2,7 @@
 /// projections and the output projection.
 ///
 /// q and k are L2-normalised per head (nGPT-style QK-norm) and the logits scaled by a learnable
-/// per-head scale s_h: logits = s_h · q̂·k̂ (paper.md §2). Head h reads kv group h / (H/G).
+/// per-head scale s_h: logits = s_h · q̂·k̂ (docs/model.md §2.4). Head h reads kv group h / (H/G).
 /// Shapes: q (B, T, H, D), k and v (B, T, G, D), probabilities (B, H, T, T), out (B, T, H, D).
 public struct AttentionShape: Sendable {
     public let batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int

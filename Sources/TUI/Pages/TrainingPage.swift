@@ -69,7 +69,7 @@ public struct TrainingPage: ExportableWidget {
         for run in runs {
             for (split, history) in [("train", run.trainHistory), ("val", run.valHistory)] {
                 rows += history.points.map { point in
-                    ["\(run.id)", run.name, run.optimizer, split, "\(point.step)", "\(point.tokens)",
+                    ["\(run.id)", run.name, run.optimizer?.rawValue ?? "", split, "\(point.step)", "\(point.tokens)",
                      "\(point.time)", "\(point.value)"]
                 }
             }
