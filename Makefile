@@ -3,7 +3,7 @@
 # the tests build in debug (they use @testable), and the end-to-end ones drive the release binary.
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev libncurses-dev ncurses-term tmux bible-kjv
+APT_PACKAGES := libopenblas-dev liblapacke-dev libncurses-dev libsqlite3-dev ncurses-term tmux bible-kjv
 # AVX2+FMA code for the elementwise kernels when the CPU has them (the default target has no AVX).
 CPU_FLAGS := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 BUILD_FLAGS := -c release $(CPU_FLAGS)

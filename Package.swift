@@ -15,21 +15,25 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // bf16 GEMM kernels; AVX512-BF16 code is enabled per function, so any x86-64 build works.
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("openblas")]),
         .target(name: "Core", dependencies: ["CBLAS", "CLAPACKE", "CKernels"]),
         .target(name: "Analysis", dependencies: ["Core"]),
-        .target(name: "TUI", dependencies: ["Core", "Analysis", "CNcursesw"]),
+        // The study: its spec, protocol, run store (SQLite), results and report.
+        .target(name: "Study", dependencies: ["Core", "Analysis", "CSQLite"]),
+        .target(name: "TUI", dependencies: ["Core", "Analysis", "Study", "CNcursesw"]),
         .executableTarget(
             name: "qscope",
             dependencies: [
-                "Core", "Analysis", "TUI",
+                "Core", "Analysis", "Study", "TUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Golden")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Core"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
         // The CLI's own wiring (flags and run files into RunSpecs), through @testable import.

@@ -4,7 +4,7 @@ import Core
 /// how well each candidate metric tracks the loss increase W4A4 RTN causes.
 public enum Predictors {
     /// One model's PTQ damage and the candidate predictors measured on it.
-    public struct Measurement: Sendable {
+    public struct Measurement: Sendable, Codable, Equatable {
         public let name: String
         public let fullPrecisionLoss: Double
         public let ptqIncrease: Double
@@ -12,12 +12,17 @@ public enum Predictors {
         public let mmr: Double?
         public let kurtosis: Double?
         public let rmsKurtosis: Double?
-        /// R_L, the relative squared error at the logits (docs/analysis.md §3.5).
-        public let outputError: Double
+        /// The ABC decomposition per module, with the output KL divergence.
+        public let propagation: PropagationReport
 
-        /// The candidates by name, in a fixed order.
+        /// R_L, the relative squared error at the logits (docs/analysis.md §3.5).
+        public var outputError: Double { propagation.outputError }
+
+        /// The candidates by name, in a fixed order: the outlier metrics, then the final error
+        /// three ways (at the logits, at the final hidden state, as the output KL divergence).
         public var metrics: [(name: String, value: Double?)] {
-            [("mmr", mmr), ("kurtosis", kurtosis), ("rms_kurtosis", rmsKurtosis), ("r_l", outputError)]
+            [("mmr", mmr), ("kurtosis", kurtosis), ("rms_kurtosis", rmsKurtosis), ("r_l", outputError),
+             ("r_final", propagation.finalHiddenError), ("kl", propagation.outputKL)]
         }
     }
 
@@ -43,7 +48,7 @@ public enum Predictors {
         func mean(_ value: (OutlierStats) -> Double) -> Double? { Math.finiteMean(stats.map(value)) }
         return Measurement(name: name, fullPrecisionLoss: ptq.fullPrecisionLoss, ptqIncrease: ptq.increase,
                            mmr: mean(\.mmr), kurtosis: mean(\.kurtosis), rmsKurtosis: mean(\.rmsKurtosis),
-                           outputError: propagation.outputError)
+                           propagation: propagation)
     }
 
     /// Each metric's correlation with the PTQ increase over the models that have it.

@@ -28,6 +28,8 @@ public final class PropagationAnalyzer {
     private let delta: Tensor        // (N, max width): Δ of a linear's input
     private let mDelta: Tensor       // (N, max width): (W + ½ε_W)·Δ
     private let linearTerms: [Int: LinearTerms]
+    /// Σ over tokens of KL(softmax(clean logits) ‖ softmax(quantized logits)), and the count.
+    private var kl = (sum: 0.0, tokens: 0)
 
     /// Accumulated per-token sums of one module.
     struct ModuleSums {
@@ -103,7 +105,34 @@ public final class PropagationAnalyzer {
             quantized[module.output] = fqhq
             for slot in Set(module.inputs) where chain.lastReader[slot] == i { releaseSlot(slot) }
         }
-        if let logits = chain.modules.last?.output { releaseSlot(logits) }
+        if let logits = chain.modules.last?.output {
+            addDivergence(clean: clean[logits]!.data, quantized: quantized[logits]!.data, width: chain.slotWidths[logits],
+                          rows: n)
+            releaseSlot(logits)
+        }
+    }
+
+    /// Adds each token's KL(p ‖ p_q) between the two tracks' next-token distributions, computed
+    /// from the logits in Float64 with the log-sum-exp shift.
+    private func addDivergence(clean: UnsafePointer<Float>, quantized: UnsafePointer<Float>, width: Int, rows: Int) {
+        func logPartition(_ x: UnsafePointer<Float>) -> Double {
+            var top = -Double.infinity
+            for j in 0..<width { top = Swift.max(top, Double(x[j])) }
+            var sum = 0.0
+            for j in 0..<width { sum += Math.exp(Double(x[j]) - top) }
+            return top + Math.log(sum)
+        }
+        for t in 0..<rows {
+            let p = clean + t * width, q = quantized + t * width
+            let zp = logPartition(p), zq = logPartition(q)
+            var divergence = 0.0
+            for j in 0..<width {
+                let logP = Double(p[j]) - zp
+                divergence += Math.exp(logP) * (logP - (Double(q[j]) - zq))
+            }
+            kl.sum += Swift.max(0, divergence)
+            kl.tokens += 1
+        }
     }
 
     /// The decomposition over every token seen so far.
@@ -116,7 +145,7 @@ public final class PropagationAnalyzer {
                 b: s.b / count, c: s.c / count, inputError: s.inputError / count,
                 spectralRatio: terms.map { $0.spectralM / $0.spectralW },
                 alignmentRatio: terms.map { _ in s.inputError > 0 ? s.alignmentWeighted / s.inputError : 1 })
-        })
+        }, outputKL: kl.tokens > 0 ? kl.sum / Double(kl.tokens) : nil)
     }
 
     /// Per token: Σ over the module's inputs of ‖h_q − h‖², over Σ ‖h‖² (the concatenated input).

@@ -7,7 +7,7 @@ import TUI
 /// stopping every run, which then saves as it ends.
 struct HeadlessTraining {
     /// What is printed while the runs train.
-    enum Reporting {
+    enum Reporting: Equatable {
         /// A line per log record, then one per run.
         case lines
         /// The records and final records as JSON lines.
@@ -33,28 +33,13 @@ struct HeadlessTraining {
         let board = RunBoard(), specs = runs.specs, several = specs.count > 1
         if case .lines = reporting { specs.forEach { Output.line(Self.banner($0, corpus: runs.corpus.name)) } }
         let progress = SweepProgress(total: specs.reduce(0) { $0 + $1.steps },
-                                     enabled: { if case .progressBar = reporting { return isatty(STDERR_FILENO) == 1 }; return false }())
+                                     enabled: reporting == .progressBar && isatty(STDERR_FILENO) == 1)
         let signals = TerminalSignals.install()
         defer { signals.restore() }
-        var sessions: [RunSession?] = Array(repeating: nil, count: specs.count)
-        var next = 0, interrupted = false
-        let limit = max(1, parallel ?? specs.count)
-        while true {
-            let running = sessions.compactMap { $0 }.filter { $0.outcome == nil }
-            if signals.interrupted && !interrupted {
-                interrupted = true
-                running.forEach { $0.requestStop() }
-            }
-            if !interrupted && running.count < limit && next < specs.count {
-                sessions[next] = try runs.start(next, id: next, board: board, onLog: onLog(specs[next], id: next,
-                                                                                          several: several, progress: progress))
-                next += 1
-                continue
-            }
-            if running.isEmpty && (interrupted || next == specs.count) { break }
-            _ = running.first?.wait(seconds: 0.05)
-            progress.draw()
-        }
+        let sessions = try RunQueue(parallel: parallel ?? specs.count).run(count: specs.count, start: { index in
+            try runs.start(index, id: index, board: board,
+                           onLog: onLog(specs[index], id: index, several: several, progress: progress))
+        }, interrupted: { signals.interrupted }, tick: progress.draw)
         progress.finish()
         return zip(specs, sessions).enumerated().map { id, pair in
             let end = pair.1?.end(on: board) ?? RunEnd(status: .stopped, step: 0, message: "not started (interrupted)")

@@ -10,7 +10,8 @@ struct QScope: ParsableCommand {
         abstract: "A terminal workbench for how optimizers change a language model's robustness to quantization.",
         subcommands: [DashboardCommand.self, TrainCommand.self, WatchCommand.self, SweepLRCommand.self, BenchCommand.self,
                       ModelsCommand.self, OptimReplayCommand.self, QuantReplayCommand.self, PTQCommand.self,
-                      AnalyzeCommand.self, PredictCommand.self, ScalingCommand.self, StudyCommand.self],
+                      AnalyzeCommand.self, PredictCommand.self, ScalingCommand.self, StudyCommand.self,
+                      ReportCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
     /// Parses and runs, mapping every failure to one line on stderr: exit 2 for bad input

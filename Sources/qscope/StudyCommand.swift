@@ -2,115 +2,105 @@ import Analysis
 import ArgumentParser
 import Core
 import Foundation
+import Study
 import TUI
 
-/// `qscope study`: the whole study headless, in one table, at laptop scale (docs/quantization.md
-/// §8–§9, docs/analysis.md).
-///
-/// Trains every optimizer on the same data and seed (with `--save-at-loss`, PTQ then uses the
-/// first checkpoint below the common loss, as the study does), optionally the same runs with
-/// QuEST W4A4 QAT, then measures each full-precision model: W4A4 RTN and GPTQ loss increases,
-/// mean input MMR and kurtoses, R_L; and correlates each metric with the RTN increase.
+/// `qscope study`: the paper's protocol (docs/analysis.md §5–§7) from a spec or a preset, into a
+/// run store that survives a kill, then the report.
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
-        abstract: "Run the study headless: train every optimizer (and QuEST W4A4 QAT with --with-qat), then PTQ, outlier metrics, R_L and the predictors.")
+        abstract: "Run the study as the paper did: learning-rate sweep, seeds, QAT, PTQ at the common loss, predictors, scaling laws, report.")
 
-    @OptionGroup var options: RunOptions
+    @Option(help: "A study spec (TOML; see README). Default: --preset quick.")
+    var spec: String?
 
-    @Flag(name: .customLong("with-qat"), help: "Also train each optimizer with QuEST W4A4 QAT from scratch and report the gap.")
-    var withQAT = false
+    @Option(help: "A built-in study: \(StudyPreset.choices) (quick: under 30 minutes on two cores).")
+    var preset: String?
 
-    @Option(name: .customLong("ptq-batches"), help: "Validation batches for the PTQ losses.")
-    var ptqBatches = 16
+    @Option(help: "The study's directory: its run store (study.sqlite), runs and report (default: study-<name>).")
+    var dir: String?
 
-    @Flag(help: "JSON lines: the training records, then one object per optimizer and one per metric.")
+    @Option(help: "Runs trained at once (default: one per core).")
+    var parallel: Int?
+
+    @Flag(help: "JSON lines: one object per stage, run and measurement, then the report's path.")
     var json = false
 
     func run() throws {
-        guard options.qat.qat == nil else {
-            throw QScopeError.badInput("study trains full precision first; use --with-qat for the QAT runs, not --qat")
+        guard spec == nil || preset == nil else { throw QScopeError.badInput("give --spec or --preset, not both") }
+        let studySpec = try loadSpec()
+        try studySpec.validate()
+        let directory = dir ?? "study-\(studySpec.name)"
+        let parallel = self.parallel ?? ProcessInfo.processInfo.activeProcessorCount
+        guard parallel > 0 else { throw QScopeError.badInput("--parallel must be positive") }
+        let plan = StudyPlan(spec: studySpec, directory: directory)
+        announce(plan, parallel: parallel)
+        let store = try RunStore(path: (directory as NSString).appendingPathComponent("study.sqlite"))
+        let signals = TerminalSignals.install()
+        defer { signals.restore() }
+        let progress = StudyProgressView(json: json)
+        let finished = try StudyRunner(plan: plan, store: store, parallel: parallel, interrupted: { signals.interrupted },
+                                       onEvent: progress.show).run()
+        progress.finish()
+        guard finished else {
+            throw QScopeError.runtime("interrupted; the store keeps what was done: run the same command to resume")
         }
-        guard ptqBatches > 0 else { throw QScopeError.badInput("--ptq-batches must be positive") }
-        let directory = options.save ?? "study"
-        let full = try options.prepare(RunDefaults(optimizer: .all, steps: 1000, saveDirectory: directory,
-                                                   cores: ProcessInfo.processInfo.activeProcessorCount))
-        let reporting: HeadlessTraining.Reporting = json ? .json : .lines
-        let trained = try HeadlessTraining(runs: full, reporting: reporting).run()
-        var qatLoss: [OptimizerKind: Double] = [:]
-        if withQAT {
-            let specs = full.specs.map { spec -> RunSpec in
-                var qat = spec
-                qat.qat = QATConfig(method: .quest, weightBits: 4, inputBits: 4)
-                qat.saveAtLoss = nil
-                qat.save = RunPaths.checkpoint(in: directory, for: qat)
-                return qat
-            }
-            let runs = PreparedRuns(specs: specs, corpus: full.corpus, resume: nil)
-            for result in try HeadlessTraining(runs: runs, reporting: reporting).run() {
-                if let loss = result.end.valLoss { qatLoss[result.spec.optimizer] = loss }
-            }
+        let report = (directory as NSString).appendingPathComponent("report")
+        try StudyReport.write(try StudyResults.load(from: store)!, to: report)
+        Output.line(json ? JSONLine.encode([("report", .string(report))]) : "report: \(report)/report.md")
+    }
+
+    private func loadSpec() throws -> StudySpec {
+        if let spec { return try TOMLFile(path: spec).decode(StudySpec.self) }
+        return try StudyPreset(named: preset ?? StudyPreset.quick.rawValue).spec
+    }
+
+    /// The plan in one line, and its estimated wall time from a measured throughput per size.
+    private func announce(_ plan: StudyPlan, parallel: Int) {
+        var rates: [String: Double] = [:]
+        for size in plan.spec.sizes.map({ $0.model() }) {
+            var probe = RunSpec(model: size)
+            (probe.batch, probe.seq, probe.threads) = (plan.spec.batch, plan.spec.seq, plan.spec.threads)
+            rates[size.name] = (try? Benchmark.run(probe, warmup: 1, minSteps: 3, minSeconds: 0.2))?.tokensPerSecond
         }
-        BLAS.useEveryCore()
-        var rows: [StudyRow] = []
-        for result in trained where result.end.status == .finished || result.end.status == .stopped {
-            guard let final = result.end.saved else { continue }
-            let common = result.spec.paths?.commonLoss
-            let checkpoint = common.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? final
-            let file = try Safetensors.read(path: checkpoint)
-            let measured = try Predictors.measure(name: result.spec.optimizer.rawValue, file: file, path: checkpoint,
-                                                  corpus: full.corpus, evalBatches: ptqBatches, propagationBatches: 4)
-            let gptq = try PTQ.run(file: file, path: checkpoint, corpus: full.corpus,
-                                   weights: .gptq(try GPTQ(bits: 4, symmetric: true), calibrationBatches: 8),
-                                   input: try RoundToNearest(bits: 4), evalBatches: ptqBatches, perLayer: false)
-            rows.append(StudyRow(measured: measured, checkpoint: checkpoint, gptqIncrease: gptq.increase,
-                                 qatLoss: qatLoss[result.spec.optimizer]))
+        let runs = plan.expectedRuns.count, seconds = plan.estimatedSeconds(tokensPerSecond: rates, parallel: parallel)
+        let line = "study \(plan.spec.name): \(plan.spec.sizes.count) sizes × \(plan.spec.optimizers.count) optimizers, "
+            + "\(plan.spec.lr.points)-point sweep, \(plan.spec.seeds.count) seeds, QAT \(plan.spec.qat.enabled ? "on" : "off"): "
+            + "about \(runs) runs, estimated \(Format.duration(seconds)) on \(parallel) at a time (\(CPU.modelName))"
+        if json {
+            Output.line(JSONLine.encode([("study", .string(plan.spec.name)), ("runs", .int(runs)),
+                                         ("estimated_s", .double(seconds)), ("directory", .string(plan.directory))]))
+        } else {
+            Output.line(line)
         }
-        StudyReport(rows: rows, correlations: Predictors.correlations(rows.map(\.measured))).print(json: json)
     }
 }
 
-/// One optimizer's line of the study.
-struct StudyRow {
-    let measured: Predictors.Measurement
-    let checkpoint: String
-    let gptqIncrease: Double
-    let qatLoss: Double?
+/// `qscope report STORE`: the report of a study's store, written anew.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write a study's report (report.md, CSV, JSON, SVG figures) from its run store.")
 
-    var qatGap: Double? { qatLoss.map { $0 - measured.fullPrecisionLoss } }
-}
+    @Argument(help: "The study's store (study.sqlite) or its directory.")
+    var store: String
 
-/// The study's table and predictor correlations, as text or JSON lines.
-struct StudyReport {
-    let rows: [StudyRow]
-    let correlations: [Predictors.Correlations]
+    @Option(help: "Where to write the report (default: <study directory>/report).")
+    var out: String?
 
-    func print(json: Bool) {
-        if json {
-            for r in rows {
-                let m = r.measured
-                Output.line(JSONLine.encode([
-                    ("study", .bool(true)), ("optimizer", .string(m.name)), ("checkpoint", .string(r.checkpoint)),
-                    ("val_loss_fp", .double(m.fullPrecisionLoss)), ("rtn_increase", .double(m.ptqIncrease)),
-                    ("gptq_increase", .double(r.gptqIncrease)), ("qat_val_loss", .number(r.qatLoss)),
-                    ("qat_gap", .number(r.qatGap)), ("mmr", .number(m.mmr)), ("kurtosis", .number(m.kurtosis)),
-                    ("rms_kurtosis", .number(m.rmsKurtosis)), ("r_l", .double(m.outputError)),
-                ]))
-            }
-        } else {
-            Output.line("")
-            Output.line("optimizer   fp loss   +RTN     +GPTQ    QAT loss  QAT gap    MMR   kurt  rms-kurt       R_L")
-            for r in rows {
-                let m = r.measured
-                Output.line(Format.pad(m.name, to: 10) + String(format: " %7.4f  %+7.4f  %+7.4f  ", m.fullPrecisionLoss,
-                                                                m.ptqIncrease, r.gptqIncrease)
-                    + Format.padLeft(Output.number(r.qatLoss, "%.4f"), to: 8) + "  "
-                    + Format.padLeft(Output.number(r.qatGap, "%+.4f"), to: 7) + "  "
-                    + Format.padLeft(Output.number(m.mmr, "%.2f"), to: 5) + "  "
-                    + Format.padLeft(Output.number(m.kurtosis, "%.1f"), to: 5) + "  "
-                    + Format.padLeft(Output.number(m.rmsKurtosis, "%.2f"), to: 8) + String(format: "  %.3e", m.outputError))
-            }
+    func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory) else {
+            throw QScopeError.badInput("no such study store: \(store)")
         }
-        Output.correlations(correlations, json: json, measured: rows.count, units: "optimizers")
+        let path = isDirectory.boolValue ? (store as NSString).appendingPathComponent("study.sqlite") : store
+        guard FileManager.default.fileExists(atPath: path) else { throw QScopeError.badInput("no study.sqlite in \(store)") }
+        let runStore = try RunStore(path: path)
+        guard let spec = try runStore.spec() else { throw QScopeError.badInput("\(path) holds no study") }
+        guard let results = try StudyResults.load(from: runStore) ?? (try? StudyResults.compute(from: runStore, spec: spec))
+        else { throw QScopeError.runtime("\(path): the study has not finished its measurements yet") }
+        let directory = out ?? ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report")
+        try StudyReport.write(results, to: directory)
+        Output.line("report: \(directory)/report.md")
     }
 }

@@ -12,13 +12,15 @@ public enum Checkpoint {
         public var elapsed: Double
     }
 
+    /// Writes the run at `position` to `path` atomically; without `optimizer`, parameters only
+    /// (a snapshot to evaluate, not to resume).
     public static func save(path: String, spec: RunSpec, layout: ParameterLayout, parameters: Tensor,
-                            optimizer: Optimizer, position: Position) throws {
+                            optimizer: Optimizer?, position: Position) throws {
         var entries = layout.parameters.map {
             Safetensors.Entry(name: $0.name, shape: $0.shape,
                               values: UnsafeBufferPointer(start: parameters.data + $0.offset, count: $0.count))
         }
-        for (name, tensor) in optimizer.namedStateTensors {
+        for (name, tensor) in optimizer?.namedStateTensors ?? [] {
             entries.append(Safetensors.Entry(name: name, shape: tensor.shape, values: UnsafeBufferPointer(tensor.buffer)))
         }
         let metadata = [

@@ -177,14 +177,27 @@ public struct ModuleError: Sendable, Equatable, Codable {
 public struct PropagationReport: Sendable, Equatable, Codable {
     public var step: Int
     public var modules: [ModuleError]
+    /// The mean per-token KL divergence KL(p ‖ p_q) of the quantized model's next-token
+    /// distribution from the full-precision one, in nats; nil in reports that predate it.
+    public var outputKL: Double?
 
-    public init(step: Int, modules: [ModuleError]) {
+    public init(step: Int, modules: [ModuleError], outputKL: Double? = nil) {
         self.step = step
         self.modules = modules
+        self.outputKL = outputKL
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case step, modules
+        case outputKL = "output_kl"
     }
 
     /// R_L: the relative squared error of the last module (the logits).
     public var outputError: Double { modules.last?.r ?? 0 }
+
+    /// R at the final hidden state: the relative squared error after the final norm, the last
+    /// norm of the chain (the paper leaves open whether R_L is taken here or at the logits).
+    public var finalHiddenError: Double? { modules.last { $0.kind == .norm }?.r }
 }
 
 /// Validation losses of a model in full precision and post-training quantized (docs/quantization.md §8).

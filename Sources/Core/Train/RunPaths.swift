@@ -7,10 +7,15 @@ public struct RunPaths: Sendable, Equatable {
     public let metricsLog: String
     /// `runs/adamw-tiny.at-1.8.safetensors`: the first checkpoint below the common loss.
     public let commonLoss: String?
+    private let stem: String
+
+    /// `runs/adamw-tiny.step-120.safetensors`: the parameters at the evaluation of `step`.
+    public func evalSnapshot(step: Int) -> String { "\(stem).step-\(step).safetensors" }
 
     public init(checkpoint: String, saveAtLoss: Double? = nil) {
         self.checkpoint = checkpoint
         let stem = Self.stem(checkpoint)
+        self.stem = stem
         metricsLog = stem + MetricsLog.suffix
         commonLoss = saveAtLoss.map { "\(stem).at-\($0).safetensors" }
     }

@@ -45,6 +45,10 @@ public struct RunSpec: Sendable, Equatable {
     /// The checkpoint written when the run ends or is stopped; its metrics log and common-loss
     /// checkpoint are named after it (`RunPaths`). nil: the run is not saved.
     public var save: String?
+    /// Also keep, at every evaluation, a parameter snapshot (`RunPaths.evalSnapshot`) and the
+    /// full checkpoint (so a killed run resumes from its last evaluation). Studies do, to find
+    /// each run's first checkpoint at the common loss afterwards.
+    public var snapshotEvals = false
 
     /// `optimizer` on `model` at its tuned peak learning rate, with the study's defaults.
     public init(model: ModelConfig, optimizer: OptimizerKind = .adamw) {
@@ -55,6 +59,18 @@ public struct RunSpec: Sendable, Equatable {
 
     /// `adamw/tiny`: how dashboards and logs name the run.
     public var name: String { "\(optimizer)/\(model.name)" }
+
+    /// A deterministic id of what the run computes: a hash of the spec without its save path,
+    /// so the same run gets the same id in any directory (16 hex digits, FNV-1a 64).
+    public var id: String {
+        var unsaved = self
+        unsaved.save = nil
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ((try? unsaved.json()) ?? "").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16).leftPadded(to: 16)
+    }
 
     /// The checkpoint, metrics log and common-loss checkpoint this run writes, if it is saved.
     public var paths: RunPaths? { save.map { RunPaths(checkpoint: $0, saveAtLoss: saveAtLoss) } }
@@ -93,6 +109,7 @@ extension RunSpec: Codable {
         case model, optimizer, hyper, schedule, batch, seq, steps, seed, corpus, threads, qat, save
         case learningRate = "learning_rate", evalEvery = "eval_every", evalBatches = "eval_batches"
         case logEvery = "log_every", statsEvery = "stats_every", saveAtLoss = "save_at_loss"
+        case snapshotEvals = "snapshot_evals"
     }
 
     /// Fields a file lacks (it was written before they existed) take their defaults.
@@ -116,6 +133,7 @@ extension RunSpec: Codable {
         saveAtLoss = try c.decodeIfPresent(Double.self, forKey: .saveAtLoss)
         qat = try c.decodeIfPresent(QATConfig.self, forKey: .qat)
         save = try c.decodeIfPresent(String.self, forKey: .save)
+        snapshotEvals = try c.decodeIfPresent(Bool.self, forKey: .snapshotEvals) ?? false
     }
 }
 
@@ -137,4 +155,8 @@ extension RunSpec {
             throw QScopeError.badInput("\(source): the stored run specification cannot be read (\(error))")
         }
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

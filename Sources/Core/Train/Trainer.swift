@@ -71,6 +71,10 @@ public final class Trainer {
             onLog(TrainLog(step: 0, tokens: 0, loss: nil, valLoss: initial, learningRate: 0, gradNorm: 0,
                            tokensPerSecond: 0, elapsed: 0))
         }
+        if position.step >= spec.steps && snapshot.valLoss == nil {
+            // Resumed from its final checkpoint (killed before it could report): its last word.
+            recordValidation(evaluate())
+        }
         var clock = (start: Self.now(), base: position.elapsed)
         while position.step < spec.steps {
             if control.isStopRequested { return finish(.stopped) }
@@ -177,7 +181,21 @@ public final class Trainer {
         snapshot.valLoss = loss
         snapshot.valHistory.append(step: position.step, tokens: position.tokens, time: position.elapsed, value: loss)
         saveAtCommonLoss(loss)
+        snapshotEval()
         publishThrottled(force: true)
+    }
+
+    /// With `spec.snapshotEvals`: the parameters at this evaluation, and the full checkpoint so a
+    /// killed run resumes from here. A failed write is reported, not fatal: training goes on.
+    private func snapshotEval() {
+        guard spec.snapshotEvals, let paths = spec.paths else { return }
+        do {
+            try Checkpoint.save(path: paths.evalSnapshot(step: position.step), spec: spec, layout: model.layout,
+                                parameters: model.parameters, optimizer: nil, position: position)
+            try save(to: paths.checkpoint)
+        } catch {
+            snapshot.message = "could not save the evaluation snapshot: \(error)"
+        }
     }
 
     /// The study's common-loss protocol (docs/analysis.md): keep the first checkpoint that
