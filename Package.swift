@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Golden")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Core"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Core"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI"], exclude: ["Snapshots"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Study"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
         // The CLI's own wiring (flags and run files into RunSpecs), through @testable import.
         .testTarget(name: "QScopeTests", dependencies: ["qscope", "Core", "TUI"]),

@@ -1,6 +1,6 @@
 import Core
 
-/// 95% confidence intervals for the study's tables (docs/analysis.md §7): a mean over seeds,
+/// 95% confidence intervals for the study's tables (docs/analysis.md §10): a mean over seeds,
 /// and a correlation over runs, both stated with their uncertainty.
 public enum Intervals {
     /// A point estimate with its 95% interval; nil bounds when the data cannot give one.

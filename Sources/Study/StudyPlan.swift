@@ -1,7 +1,7 @@
 import Core
 import Foundation
 
-/// The stages of the paper's protocol (docs/analysis.md §5–§6), in order.
+/// The stages of the paper's protocol (docs/analysis.md §10), in order.
 public enum StudyStage: String, Sendable, Codable, CaseIterable {
     /// The learning-rate sweep on the first seed, full precision.
     case sweep

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 
-/// A whole study, as the paper ran it (docs/analysis.md §5–§6), scaled to this machine: which
+/// A whole study, as the paper ran it (docs/analysis.md §10), scaled to this machine: which
 /// optimizers and sizes, how many seeds, the token budget, the learning-rate sweep, QAT and PTQ.
 ///
 /// Written as TOML (`qscope study --spec FILE`) or taken from a preset; `StudyPlan` expands it
@@ -12,7 +12,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
     public var sizes: [StudySize]
     /// The first seed runs the sweep; every seed trains at the chosen rate.
     public var seeds: [UInt64] = [1, 2]
-    /// Training tokens per parameter (all parameters, the tied embedding included; docs/analysis.md §6).
+    /// Training tokens per parameter (all parameters, the tied embedding included; docs/analysis.md §10).
     public var tokensPerParameter: Double = 20
     public var batch: Int = 16
     public var seq: Int = 128

@@ -5,7 +5,7 @@ import Foundation
 import Study
 import TUI
 
-/// `qscope study`: the paper's protocol (docs/analysis.md §5–§7) from a spec or a preset, into a
+/// `qscope study`: the paper's protocol (docs/analysis.md §10) from a spec or a preset, into a
 /// run store that survives a kill, then the report.
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +48,8 @@ struct StudyCommand: ParsableCommand {
         }
         let report = (directory as NSString).appendingPathComponent("report")
         try StudyReport.write(try StudyResults.load(from: store)!, to: report)
-        Output.line(json ? JSONLine.encode([("report", .string(report))]) : "report: \(report)/report.md")
+        Output.line(json ? JSONLine.encode([("report", .string(report))])
+                         : "report: " + (report as NSString).appendingPathComponent("report.md"))
     }
 
     private func loadSpec() throws -> StudySpec {
@@ -101,6 +102,6 @@ struct ReportCommand: ParsableCommand {
         else { throw QScopeError.runtime("\(path): the study has not finished its measurements yet") }
         let directory = out ?? ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report")
         try StudyReport.write(results, to: directory)
-        Output.line("report: \(directory)/report.md")
+        Output.line("report: " + (directory as NSString).appendingPathComponent("report.md"))
     }
 }

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Core
 import Foundation
+import Study
 import TUI
 
 /// `qscope watch DIR`: the dashboard on runs that train elsewhere, read from their metrics logs.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Open the dashboard on the runs in DIR (the *.metrics.jsonl logs `qscope train --save` writes), refreshing as they grow.")
+        abstract: "Open the dashboard on the runs in DIR (the *.metrics.jsonl logs `qscope train --save` writes), or on the study in DIR (its study.sqlite, in the Study view), refreshing as they grow.")
 
-    @Argument(help: "The directory holding the runs' metrics logs (the --save directory of qscope train).")
+    @Argument(help: "The directory holding the runs' metrics logs (the --save directory of qscope train), or a study's directory.")
     var directory: String
 
     @OptionGroup var display: DisplayOptions
@@ -23,8 +24,11 @@ struct WatchCommand: ParsableCommand {
             throw QScopeError.badInput("\(directory) is not a directory (give the directory holding the *.metrics.jsonl logs)")
         }
         let board = RunBoard()
+        let store = (directory as NSString).appendingPathComponent("study.sqlite")
+        let study = FileManager.default.fileExists(atPath: store) ? try StudyMonitor.start(store: store) : nil
+        defer { study?.stop() }
         // No run controls: the runs belong to other processes, so the dashboard cannot pause them.
-        let dashboard = Dashboard(board: board, controls: [:], options: try display.dashboardOptions())
+        let dashboard = Dashboard(board: board, controls: [:], options: try display.dashboardOptions(), study: study)
         try dashboard.checkTerminal()
         let watcher = MetricsLogWatcher.start(directory: directory, board: board)
         defer { watcher.stop() }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The release `qscope` binary the end-to-end tests drive, and a way to run it to completion.
 enum QScopeBinary {
@@ -30,11 +31,19 @@ enum QScopeBinary {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes drain at once, so a child filling one cannot block on the other.
+        let errData = Mutex(Data()), errDone = DispatchSemaphore(value: 0)
+        let errDescriptor = err.fileHandleForReading.fileDescriptor
+        Thread {
+            let data = drain(errDescriptor)
+            errData.withLock { $0 = data }
+            errDone.signal()
+        }.start()
+        let outData = drain(out.fileHandleForReading.fileDescriptor)
+        errDone.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
     }
 
     /// Runs `command FILE` on each file text and checks the run fails the way bad input must:
@@ -53,5 +62,23 @@ enum QScopeBinary {
             }
         }
         return failures
+    }
+}
+
+/// Everything `descriptor` yields until end of file, retrying reads a signal interrupts
+/// (Foundation's `readDataToEndOfFile` traps on EINTR, and the study test's SIGKILLed child
+/// sends its parent a SIGCHLD while other tests are reading their pipes).
+private func drain(_ descriptor: Int32) -> Data {
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: chunk[0..<count])
+        } else if count < 0 && errno == EINTR {
+            continue
+        } else {
+            return data
+        }
     }
 }

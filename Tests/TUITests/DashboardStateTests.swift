@@ -10,7 +10,7 @@ struct DashboardStateTests {
 
     @Test func numberKeysTabAndShiftTabSwitchViews() {
         var state = DashboardState()
-        for page in DashboardPage.allCases {
+        for page in DashboardPage.standard {
             #expect(state.apply(.showPage(page)) == nil)
             #expect(state.page == page)
         }

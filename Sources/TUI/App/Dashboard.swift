@@ -1,4 +1,5 @@
 import Core
+import Study
 import Foundation
 
 /// How the dashboard loop ended.
@@ -27,10 +28,13 @@ public final class Dashboard {
     private let theme: Theme
     /// Why the requested theme could not be used, shown on the status line.
     private let themeProblem: String?
+    /// The study followed in the Study view, if any.
+    private let study: StudyMonitor?
 
     public init(board: RunBoard, controls: [Int: RunControl], options: DashboardOptions = DashboardOptions(),
                 launcher: RunLauncher? = nil, exporter: DashboardExport = DashboardExport(),
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment, study: StudyMonitor? = nil) {
+        self.study = study
         self.board = board
         self.controls = controls
         self.options = options
@@ -86,6 +90,11 @@ public final class Dashboard {
         var themes = ThemeCycle(names: Theme.availableNames(environment: environment), startingAt: options.theme)
         var state = DashboardState(pauseRequested: !controls.isEmpty && controls.values.allSatisfy(\.isPaused),
                                    notice: themeProblem)
+        if study != nil {
+            state.pages = DashboardPage.allCases
+            state.page = .study
+        }
+        var studyGeneration = study?.generation
         // Read the generation before copying: a publish in between then shows up next tick.
         var generation = board.generation
         var runs = board.snapshots()
@@ -99,6 +108,10 @@ public final class Dashboard {
                 runs = board.snapshots()
                 frame = nil
             }
+            if let study, study.generation != studyGeneration {
+                studyGeneration = study.generation
+                frame = nil
+            }
             if runs.contains(where: { $0.activity != nil }) {
                 ticks += 1
                 if ticks % Self.ticksPerAnimationFrame == 0 {
@@ -107,7 +120,7 @@ public final class Dashboard {
                 }
             }
             if frame == nil {
-                let rendered = view.render(snapshots: runs, size: backend.size, state: state)
+                let rendered = view.render(snapshots: runs, size: backend.size, state: state, study: study?.status)
                 backend.present(rendered)
                 frame = rendered
             }
@@ -166,7 +179,8 @@ public final class Dashboard {
                     throw error
                 }
             case .export(let page):
-                let base = try exporter.write(page: page, table: view.exportTable(snapshots: runs, state: state),
+                let base = try exporter.write(page: page, table: view.exportTable(snapshots: runs, state: state,
+                                                                                     study: study?.status),
                                               screen: screen, date: Date())
                 state.notice = "exported \(base).{csv,json,txt}"
             case .cycleTheme:

@@ -5,6 +5,8 @@ public enum DashboardPage: Int, CaseIterable, Equatable, Sendable {
     case propagation
     case compare
     case help
+    /// A study's progress and results; a tab only while a study is followed (`qscope watch DIR`).
+    case study
 
     /// The tab label, and the view's name in export file names (lowercased).
     public var title: String {
@@ -14,14 +16,17 @@ public enum DashboardPage: Int, CaseIterable, Equatable, Sendable {
         case .propagation: return "Propagation"
         case .compare: return "Compare"
         case .help: return "Help"
+        case .study: return "Study"
         }
     }
 
-    /// The next view in tab order, wrapping around (`by: -1` for the previous one).
-    func cycled(by offset: Int) -> DashboardPage {
-        let count = Self.allCases.count
-        let index = ((rawValue - 1 + offset) % count + count) % count
-        return Self.allCases[index]
+    /// The tabs of a dashboard without a study.
+    public static let standard = allCases.filter { $0 != .study }
+
+    /// The next view among `pages` in tab order, wrapping around (`by: -1` for the previous one).
+    func cycled(by offset: Int, among pages: [DashboardPage]) -> DashboardPage {
+        guard let position = pages.firstIndex(of: self) else { return pages.first ?? self }
+        return pages[((position + offset) % pages.count + pages.count) % pages.count]
     }
 }
 

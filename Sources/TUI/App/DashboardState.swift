@@ -7,6 +7,8 @@ import Core
 /// terminal or trainers; side effects on the runs come back as `DashboardEffect`s.
 public struct DashboardState: Equatable, Sendable {
     public var page: DashboardPage
+    /// The views this dashboard has, in tab order (the Study view only while following a study).
+    public var pages: [DashboardPage] = DashboardPage.standard
     /// The `?` overlay, over any view.
     public var showHelp: Bool
     /// True while the user has paused every run (the trainers confirm by publishing `.paused`).
@@ -80,11 +82,11 @@ public struct DashboardState: Equatable, Sendable {
         case .quit:
             quitRequested = true
         case .showPage(let target):
-            page = target
+            if pages.contains(target) { page = target }
         case .nextPage:
-            page = page.cycled(by: 1)
+            page = page.cycled(by: 1, among: pages)
         case .previousPage:
-            page = page.cycled(by: -1)
+            page = page.cycled(by: -1, among: pages)
         case .selectNextRun:
             moveRunSelection(by: 1, context: context)
         case .selectPreviousRun:

@@ -1,8 +1,10 @@
 import Core
+import Study
 
 extension DashboardView {
     /// The body of `page`: the one place a view's widget is chosen.
-    func body(of page: DashboardPage, runs: [RunSnapshot], state: DashboardState) -> any ExportableWidget {
+    func body(of page: DashboardPage, runs: [RunSnapshot], state: DashboardState,
+              study: StudyStatus? = nil) -> any ExportableWidget {
         switch page {
         case .training:
             return TrainingPage(runs: runs, state: state, palette: palette, glyphs: glyphs)
@@ -17,6 +19,8 @@ extension DashboardView {
             return ComparePage(runs: runs, selectedRow: state.selectedRow, palette: palette, glyphs: glyphs)
         case .help:
             return HelpOverlay(bindings: keyMap.bindings, notes: [], glyphs: glyphs, palette: palette, fill: true)
+        case .study:
+            return StudyPage(status: study, palette: palette, glyphs: glyphs)
         }
     }
 
@@ -33,7 +37,7 @@ extension DashboardView {
                 runs: runs, selectedRun: state.selectedRun, sideBySide: state.sideBySide))
         case .compare:
             return DashboardContext(runs: runs, rowCount: ComparePage.rowCount(runs: runs))
-        case .training, .help:
+        case .training, .help, .study:
             return DashboardContext(runs: runs)
         }
     }
@@ -60,7 +64,7 @@ extension DashboardView {
         switch mouse.kind {
         case .leftClick:
             switch frame.target(x: mouse.x, y: mouse.y) {
-            case .tab(let index)?: return DashboardPage(rawValue: index + 1).map { .showPage($0) }
+            case .tab(let index)?: return state.pages.indices.contains(index) ? .showPage(state.pages[index]) : nil
             case .run(let id)?: return .selectRun(id: id)
             case .row(let row)?: return .selectRow(row)
             case nil: return nil
@@ -70,7 +74,7 @@ extension DashboardView {
             switch state.page {
             case .training: return up ? .zoomIn : .zoomOut
             case .layers, .propagation, .compare: return up ? .selectPreviousRow : .selectNextRow
-            case .help: return nil
+            case .help, .study: return nil
             }
         }
     }

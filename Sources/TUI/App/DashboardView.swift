@@ -1,4 +1,5 @@
 import Core
+import Study
 
 /// Builds whole dashboard frames from run snapshots: a pure function of its inputs, so every
 /// frame can be snapshot-tested without a terminal.
@@ -22,7 +23,8 @@ public struct DashboardView: Sendable {
         self.minimumSize = minimumSize
     }
 
-    public func render(snapshots: [RunSnapshot], size: Size, state: DashboardState) -> CellBuffer {
+    /// The frame for `snapshots` (and the followed study's `study`, if any) at `size`.
+    public func render(snapshots: [RunSnapshot], size: Size, state: DashboardState, study: StudyStatus? = nil) -> CellBuffer {
         var buffer = CellBuffer(size: size, filling: Cell(" ", style: palette.text))
         let screen = Rect(size: size)
         guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
@@ -35,10 +37,10 @@ public struct DashboardView: Sendable {
         let (body, bars) = rest.splitBottom(2)
         let bar = palette.statusBar
         TitleBar(title: "qscope", summary: summary(runs), style: bar,
-                 tabs: DashboardPage.allCases.map { "\($0.rawValue) \($0.title)" }, activeTab: state.page.rawValue - 1,
+                 tabs: state.pages.map { "\($0.rawValue) \($0.title)" }, activeTab: state.pages.firstIndex(of: state.page) ?? 0,
                  activeStyle: Style(fg: bar.fg, bg: bar.bg, bold: true, reverse: !bar.reverse))
             .render(into: &buffer, area: titleRow)
-        self.body(of: state.page, runs: runs, state: state).render(into: &buffer, area: body)
+        self.body(of: state.page, runs: runs, state: state, study: study).render(into: &buffer, area: body)
         if let form = state.form {
             RunFormView(form: form, glyphs: glyphs, palette: palette).render(into: &buffer, area: body)
         }
@@ -53,8 +55,8 @@ public struct DashboardView: Sendable {
     }
 
     /// The current view's data, for export.
-    public func exportTable(snapshots: [RunSnapshot], state: DashboardState) -> ExportTable {
-        body(of: state.page, runs: snapshots.sorted { $0.id < $1.id }, state: state).exportTable
+    public func exportTable(snapshots: [RunSnapshot], state: DashboardState, study: StudyStatus? = nil) -> ExportTable {
+        body(of: state.page, runs: snapshots.sorted { $0.id < $1.id }, state: state, study: study).exportTable
     }
 
     private func summary(_ runs: [RunSnapshot]) -> String {

@@ -73,7 +73,7 @@ public struct KeyMap: Equatable, Sendable {
         switch state.page {
         case .training: return [.general, .runs, .training]
         case .layers, .propagation, .compare: return [.general, .runs, .pages]
-        case .help: return [.general, .runs]
+        case .help, .study: return [.general, .runs]
         }
     }
 
@@ -100,7 +100,7 @@ public struct KeyMap: Equatable, Sendable {
         KeyBinding(keys: [.escape], description: "close help", action: .closeOverlay, inHelpBar: false),
         KeyBinding(keys: [.character("q")], description: "quit (Ctrl-C too)", action: .quit, hint: "quit"),
         KeyBinding(keys: DashboardPage.allCases.map { .character(Character("\($0.rawValue)")) }, description: "views",
-                   actions: DashboardPage.allCases.map { .showPage($0) }, section: .general, label: "1-5"),
+                   actions: DashboardPage.allCases.map { .showPage($0) }, section: .general, label: "1-\(DashboardPage.standard.count)"),
         KeyBinding(keys: [.tab, .backTab], description: "next/previous view", actions: [.nextPage, .previousPage],
                    section: .general),
 

@@ -52,8 +52,10 @@ struct ChartLegend {
         }
     }
 
+    /// A scatter's entry is its name alone: its points have no last or best.
     private func entry(_ curve: ChartSeries) -> Entry {
-        [(text: glyphs.legendMark, style: curve.style),
+        if curve.dots { return [(text: glyphs.legendMark, style: curve.style), (text: " \(curve.name)", style: labelStyle)] }
+        return [(text: glyphs.legendMark, style: curve.style),
          (text: " \(curve.name) \(Format.metric(curve.last))", style: labelStyle),
          (text: " best \(Format.metric(curve.best))", style: labelStyle)]
     }

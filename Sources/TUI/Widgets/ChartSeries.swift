@@ -17,12 +17,15 @@ public struct ChartSeries: Equatable, Sendable {
     /// The lowest value, shown as "best" (losses go down). Given explicitly when the points are
     /// bucket means, whose minimum is higher than the true one.
     public var best: Double?
+    /// Each point drawn as a dot (a scatter), not joined into a curve.
+    public var dots = false
 
-    public init(name: String, points: [ChartPoint], style: Style, best: Double? = nil) {
+    public init(name: String, points: [ChartPoint], style: Style, best: Double? = nil, dots: Bool = false) {
         self.name = name
         self.points = points
         self.style = style
         self.best = best ?? points.lazy.map(\.y).filter(\.isFinite).min()
+        self.dots = dots
     }
 
     /// The most recent value (NaN included: a diverged run should say so).

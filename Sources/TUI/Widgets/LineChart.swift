@@ -125,8 +125,17 @@ public struct LineChart: Widget {
         let projection = DotProjection(xRange: ranges.x, yRange: ranges.y, logY: logY,
                                        dotWidth: canvas.dotWidth, dotHeight: canvas.dotHeight)
         for curve in series {
-            canvas.drawPolyline(curve.points.map { projection.project(x: $0.x, y: $0.y) },
-                                style: curve.style)
+            let points = curve.points.map { projection.project(x: $0.x, y: $0.y) }
+            guard curve.dots else {
+                canvas.drawPolyline(points, style: curve.style)
+                continue
+            }
+            // A 2×2 block of dots per point, so a lone point reads at a glance.
+            for case let point? in points {
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    canvas.setDot(x: point.x + dx, y: point.y + dy, style: curve.style)
+                }
+            }
         }
     }
 }
