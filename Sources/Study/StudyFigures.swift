@@ -94,17 +94,19 @@ enum StudyFigures {
 
     /// Loss against N per optimizer with the fitted laws, full precision and QAT.
     static func scaling(_ results: StudyResults) -> String {
-        var chart = SVGChart(title: "Scaling: validation loss against non-embedding parameters",
-                             xLabel: "non-embedding parameters N (log)", yLabel: "final validation loss (nats/byte)")
+        let total = results.scalingParameters == .total
+        var chart = SVGChart(title: "Scaling: validation loss against \(total ? "all" : "non-embedding") parameters",
+                             xLabel: "\(total ? "" : "non-embedding ")parameters N (log)", yLabel: "final validation loss (nats/byte)")
         chart.xLog = true
         chart.notes = ["filled: full precision, outlined: QuEST W4A4 QAT; solid and dashed: the fitted L = A/(N·ρ)^α + E"]
-        let sizes = Set(results.scaling.map(\.nonEmbeddingParameters)).sorted().map(Double.init)
+        func n(_ p: StudyResults.ScalingPoint) -> Double { Double(total ? p.parameters : p.nonEmbeddingParameters) }
+        let sizes = Set(results.scaling.map(n)).sorted()
         for optimizer in results.optimizers {
             let mine = results.scaling.filter { $0.optimizer == optimizer }
             chart.series.append(SVGChart.Series(name: optimizer.rawValue, style: style(optimizer), points: mine
-                .filter { !$0.quantized }.map { (x: Double($0.nonEmbeddingParameters), y: $0.loss) }))
+                .filter { !$0.quantized }.map { (x: n($0), y: $0.loss) }))
             var qat = SVGChart.Series(name: "", style: style(optimizer), points: mine
-                .filter(\.quantized).map { (x: Double($0.nonEmbeddingParameters), y: $0.loss) })
+                .filter(\.quantized).map { (x: n($0), y: $0.loss) })
             qat.hollow = true
             chart.series.append(qat)
             guard let fit = results.fits.first(where: { $0.optimizer == optimizer }), let a = fit.a, let alpha = fit.alpha?.value,

@@ -72,7 +72,8 @@ extension StudyReport {
     }
 
     private static func scalingSection(_ results: StudyResults) -> String {
-        var out = "\n## 15. QAT scaling laws L = A/(N·ρ)^α + E (N non-embedding; Huber on log residuals)\n\n"
+        let counted = results.scalingParameters == .total ? "all parameters" : "non-embedding"
+        var out = "\n## 15. QAT scaling laws L = A/(N·ρ)^α + E (N \(counted); Huber on log residuals)\n\n"
         out += "| optimizer | runs | ρ (4-bit QAT) | E | α | A |\n|---|---:|---:|---:|---:|---:|\n"
         for fit in results.fits {
             if let error = fit.error {

@@ -25,7 +25,8 @@ extension StudyResults {
             },
             optimizers: spec.optimizers, seeds: spec.seeds.count, rates: choices,
             commonLoss: try store.result([CommonLoss].self, key: "common_loss") ?? [],
-            cells: [], correlations: [], fits: [], samples: [], sweep: [], propagation: [], scaling: [])
+            cells: [], correlations: [], fits: [], samples: [], sweep: [], propagation: [], scaling: [],
+            scalingParameters: spec.scalingParameters)
         let qat = runs.filter { $0.qat && $0.isFinished }
         for size in results.sizes.map(\.name) {
             for optimizer in spec.optimizers {
@@ -77,7 +78,7 @@ extension StudyResults {
             run.valLoss.map { ScalingPoint(optimizer: run.optimizer, nonEmbeddingParameters: run.nonEmbeddingParameters,
                                            parameters: run.parameters, quantized: run.qat, loss: $0) }
         }
-        results.fits = spec.optimizers.map { fit($0, results.scaling) }
+        results.fits = spec.optimizers.map { fit($0, results.scaling, counting: spec.scalingParameters) }
         return results
     }
 
@@ -110,12 +111,13 @@ extension StudyResults {
         return rows
     }
 
-    /// The scaling law of `optimizer` over its full-precision and QAT points (N non-embedding).
-    static func fit(_ optimizer: OptimizerKind, _ points: [ScalingPoint]) -> Fit {
+    /// The scaling law of `optimizer` over its full-precision and QAT points.
+    static func fit(_ optimizer: OptimizerKind, _ points: [ScalingPoint], counting: ParameterCount) -> Fit {
         let mine = points.filter { $0.optimizer == optimizer }
         do {
             let law = try ScalingLaw.fitWithIntervals(mine.map {
-                ScalingLaw.Point(parameters: Double($0.nonEmbeddingParameters), quantized: $0.quantized, loss: $0.loss)
+                ScalingLaw.Point(parameters: Double(counting == .total ? $0.parameters : $0.nonEmbeddingParameters),
+                                 quantized: $0.quantized, loss: $0.loss)
             })
             return Fit(optimizer: optimizer, points: mine.count, a: law.fit.scale, alpha: law.alpha,
                        irreducible: law.irreducible, efficiency: mine.contains(where: \.quantized) ? law.efficiency : nil,

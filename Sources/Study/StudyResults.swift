@@ -23,6 +23,8 @@ public struct StudyResults: Sendable, Codable, Equatable {
     public var propagation: [Profile]
     /// Final validation losses of the chosen runs, full precision and QAT (the scaling figure).
     public var scaling: [ScalingPoint]
+    /// What the fits' N counts (nil in results written before the choice existed: non-embedding).
+    public var scalingParameters: ParameterCount?
 
     public struct Size: Sendable, Codable, Equatable {
         public var name: String

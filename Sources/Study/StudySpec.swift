@@ -25,6 +25,9 @@ public struct StudySpec: Sendable, Equatable, Codable {
     /// Data-parallel shards per run (part of each run's identity: sums are ordered by it).
     public var threads: Int = 1
     public var lr = LearningRateGrid()
+    /// What N counts in the scaling-law fit: non-embedding parameters (QuEST's choice, the
+    /// default) or all of them.
+    public var scalingParameters: ParameterCount = .nonEmbedding
     public var qat: QATSetting = QATSetting()
     public var ptq = PTQSetting()
 
@@ -36,6 +39,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq
         case tokensPerParameter = "tokens_per_parameter", evalPoints = "eval_points", evalBatches = "eval_batches"
+        case scalingParameters = "scaling_parameters"
     }
 
     /// Every key optional but `name` and `sizes`; unknown keys are errors.
@@ -53,6 +57,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
         evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? evalBatches
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
         lr = try c.decodeIfPresent(LearningRateGrid.self, forKey: .lr) ?? lr
+        scalingParameters = try c.decodeIfPresent(ParameterCount.self, forKey: .scalingParameters) ?? scalingParameters
         qat = try c.decodeIfPresent(QATSetting.self, forKey: .qat) ?? qat
         ptq = try c.decodeIfPresent(PTQSetting.self, forKey: .ptq) ?? ptq
     }
@@ -228,4 +233,12 @@ public struct StudySize: Sendable, Equatable, Codable {
     func checkName() throws {
         if let name, width == nil, layers == nil { _ = try ModelConfig.named(name) }
     }
+}
+
+/// Which parameters a scaling law's N counts.
+public enum ParameterCount: String, NamedChoice {
+    case nonEmbedding = "non_embedding"
+    case total
+
+    public static let noun = "parameter count"
 }

@@ -18,6 +18,7 @@ struct StudySpecFileTests {
             eval_points = 5
             eval_batches = 3
             threads = 2
+            scaling_parameters = "total"
 
             [[sizes]]
             name = "tiny"
@@ -45,7 +46,7 @@ struct StudySpecFileTests {
         #expect(spec.sizes.map { $0.model().name } == ["tiny", "w60l2"] && spec.sizes[1].model().kvHeads == 3)
         #expect(spec.lr.rates(for: .muon).count == 4 && spec.lr.rates(for: .muon).first == 2.5e-3)
         #expect(spec.qat.config == QATConfig(method: .ste, weightBits: 3, inputBits: 3))
-        #expect(spec.ptq.bits == 3 && spec.ptq.actBits == 3 && !spec.ptq.gptq)
+        #expect(spec.ptq.bits == 3 && spec.ptq.actBits == 3 && !spec.ptq.gptq && spec.scalingParameters == .total)
     }
 
     @Test func errorsNameTheFileAndLine() {
