@@ -17,13 +17,9 @@ extension StudyReport {
                 + (common.map { String(format: "%.4f", $0.loss) + " (\($0.limitedBy))" } ?? "n/a") + " |\n"
         }
         out += "\n## 1. Learning rates chosen by the sweep (seed 1, lowest final validation loss)\n\n"
-        out += "| size | " + results.optimizers.map(\.rawValue).joined(separator: " | ") + " |\n"
-        out += "|---|" + String(repeating: "---:|", count: results.optimizers.count) + "\n"
-        for size in results.sizes {
-            out += "| \(size.name) | " + results.optimizers.map { o in
-                results.rates.first { $0.size == size.name && $0.optimizer == o }
-                    .map { r in r.learningRate.map { String(format: "%.2e", $0) } ?? "diverged" } ?? "n/a"
-            }.joined(separator: " | ") + " |\n"
+        out += grid(results) { size, optimizer in
+            results.rates.first { $0.size == size && $0.optimizer == optimizer }
+                .map { r in r.learningRate.map { String(format: "%.2e", $0) } ?? "diverged" } ?? "n/a"
         }
         let notes = results.rates.compactMap { r in r.note.map { "- \(r.size) \(r.optimizer): \($0)" } }
         if !notes.isEmpty { out += "\n" + notes.joined(separator: "\n") + "\n" }
@@ -50,12 +46,17 @@ extension StudyReport {
     }
 
     private static func table(_ results: StudyResults, title: String, key: String, format: String) -> String {
-        var out = "\n## \(title)\n\n| size | " + results.optimizers.map(\.rawValue).joined(separator: " | ") + " |\n"
+        "\n## \(title)\n\n" + grid(results) { size, optimizer in
+            estimate(results.cells.first { $0.size == size && $0.optimizer == optimizer }?.values[key], format)
+        }
+    }
+
+    /// A table with a row per size and a column per optimizer, `cell` filling each.
+    private static func grid(_ results: StudyResults, cell: (String, OptimizerKind) -> String) -> String {
+        var out = "| size | " + results.optimizers.map(\.rawValue).joined(separator: " | ") + " |\n"
         out += "|---|" + String(repeating: "---:|", count: results.optimizers.count) + "\n"
         for size in results.sizes {
-            out += "| \(size.name) | " + results.optimizers.map { o in
-                estimate(results.cells.first { $0.size == size.name && $0.optimizer == o }?.values[key], format)
-            }.joined(separator: " | ") + " |\n"
+            out += "| \(size.name) | " + results.optimizers.map { cell(size.name, $0) }.joined(separator: " | ") + " |\n"
         }
         return out
     }
