@@ -253,3 +253,25 @@ struct StudyCommandsEndToEndTests {
         }
     }
 }
+
+extension CLIEndToEndTests {
+    /// Closing the terminal (SIGHUP) stops a headless run the way Ctrl-C does: it saves.
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func hangupSavesTheRun() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let save = dir.appendingPathComponent("hup.safetensors").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: QScopeBinary.path)
+        process.arguments = ["train", "--steps", "100000", "--corpus", try Self.corpus(in: dir), "--save", save,
+                             "--stats-every", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(process.processIdentifier, SIGHUP)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: save))
+    }
+}

@@ -86,8 +86,8 @@ struct RunSpecSourcesTests {
                 return nil
             } catch { return "\(error)" }
         }
-        #expect(message([], file: file) == "bad.toml:2: batch must be a positive integer (got 0)")
-        #expect(message(["--batch=-3"], file: file) == "--batch must be a positive integer (got -3)")
+        #expect(message([], file: file) == "bad.toml:2: batch must be a positive integer up to 1048576 (got 0)")
+        #expect(message(["--batch=-3"], file: file) == "--batch must be a positive integer up to 1048576 (got -3)")
         #expect(message(["--qat", "ste", "--act-bits", "9"], file: nil) == "--act-bits must be 2 to 8 (got 9)")
         #expect(message(["--bits", "4"], file: nil) == "--bits needs a QAT method (quest or ste)")
         #expect(throws: QScopeError.self) { try RunFile(toml: "steps = \"ten\"\n", path: "t.toml") }

@@ -116,3 +116,23 @@ struct RasterizerPropertyTests {
         return dots
     }
 }
+
+/// Values at the ends of the finite range (a log with loss -1e308 then 1e308) draw without
+/// trapping, as do infinities and NaN (which leave gaps).
+@Suite("Extreme values")
+struct ExtremeValueTests {
+    @Test func chartsDrawAnyFiniteOrNonFiniteValue() {
+        let extremes: [[Double]] = [[-1e308, 1e308], [.greatestFiniteMagnitude, -.greatestFiniteMagnitude], [.nan, .infinity, 1],
+                                    [-.infinity, 0, 5e-324]]
+        for values in extremes {
+            let series = ChartSeries(name: "x", points: values.enumerated().map { ChartPoint(x: Double($0), y: $1) },
+                                     style: .plain)
+            for logY in [false, true] {
+                var buffer = CellBuffer(size: Size(width: 40, height: 12))
+                LineChart(series: [series], xLabel: "step", logY: logY, glyphs: .braille, axisStyle: .plain,
+                          labelStyle: .plain).render(into: &buffer, area: Rect(size: Size(width: 40, height: 12)))
+                #expect(buffer.text.contains("│") || buffer.text.contains("waiting"), "\(values) logY \(logY)")
+            }
+        }
+    }
+}

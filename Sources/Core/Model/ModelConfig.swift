@@ -45,6 +45,11 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         guard vocab > 0, width > 0, layers > 0, heads > 0, kvHeads > 0 else {
             throw QScopeError.badInput("model \(name): every dimension must be positive")
         }
+        // Bounds that keep every size computed from them (parameters, buffers) far from overflow.
+        guard vocab <= 1 << 20, width <= 1 << 16, layers <= 1 << 12, heads <= width else {
+            throw QScopeError.badInput("model \(name): vocab up to 2^20, width up to 65536, layers up to 4096, "
+                                       + "heads up to the width (got \(vocab), \(width), \(layers), \(heads))")
+        }
         guard width % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
             throw QScopeError.badInput(
                 "model \(name): width \(width) must split into \(heads) heads of even size, "

@@ -84,7 +84,7 @@ public struct Hyper: Sendable, Equatable, Codable {
     public func number(_ key: String, default value: Double) throws -> Double {
         switch values[key] {
         case nil, .null?: return value
-        case .number(let d)?: return d
+        case .number(let d)? where !d.isNaN: return d
         case let other?: throw typeError(key, "a number", other)
         }
     }
@@ -125,6 +125,17 @@ public struct Hyper: Sendable, Equatable, Codable {
                 return d
             }
         case let other?: throw typeError(key, "a list of numbers", other)
+        }
+    }
+
+    /// A list of whole numbers (step counts), or nil when absent; a fraction, NaN or a number
+    /// past ±10¹⁵ is an error rather than a trap.
+    public func integers(_ key: String) throws -> [Int]? {
+        try numbers(key)?.map { d in
+            guard d.rounded() == d, abs(d) < 1e15 else {
+                throw QScopeError.badInput("hyperparameter \(key) must be a list of integers (got \(d))")
+            }
+            return Int(d)
         }
     }
 

@@ -261,8 +261,8 @@ extension PSGDKron {
         clipEps = try hyper.number("clip_eps", default: variant.defaultClipEps)
         balanceProb = try hyper.number("balance_prob", default: 0.01)
         noise = try hyper.matrices("noise")
-        precondUpdateSteps = try hyper.numbers("precond_update_steps")?.map { Int($0) }.sorted()
-        balanceSteps = try hyper.numbers("balance_steps").map { Set($0.map { Int($0) }) }
+        precondUpdateSteps = try hyper.integers("precond_update_steps")?.sorted()
+        balanceSteps = try hyper.integers("balance_steps").map(Set.init)
     }
 
     /// The study's PSGD: every parameter (2-D triangular, 1-D diagonal) at the scheduled rate,

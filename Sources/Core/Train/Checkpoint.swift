@@ -66,9 +66,17 @@ public enum Checkpoint {
             try copy(file, path: path, name, shape: tensor.shape, into: tensor.data)
         }
         let step = Int(file.metadata["qscope.step"] ?? "") ?? 0
+        let tokens = Int(file.metadata["qscope.tokens"] ?? "") ?? 0
+        let elapsed = Double(file.metadata["qscope.elapsed"] ?? "") ?? 0
+        guard (0...(1 << 40)).contains(step), tokens >= 0, elapsed.isFinite, elapsed >= 0 else {
+            throw QScopeError.badInput(
+                "\(path): the stored position (step \(step), tokens \(tokens), \(elapsed) s) is not possible")
+        }
+        guard Kernels.allFinite(parameters.data, count: parameters.count) else {
+            throw QScopeError.badInput("\(path) holds non-finite parameters (a diverged run?); it cannot continue")
+        }
         optimizer.setStepCount(step)
-        return Position(step: step, tokens: Int(file.metadata["qscope.tokens"] ?? "") ?? 0,
-                        elapsed: Double(file.metadata["qscope.elapsed"] ?? "") ?? 0)
+        return Position(step: step, tokens: tokens, elapsed: elapsed)
     }
 }
 

@@ -23,9 +23,17 @@ public struct RunPaths: Sendable, Equatable {
     /// The file a run of `spec` is saved to inside `directory`: `adamw-tiny.safetensors`, with
     /// `-qat` for a QAT run and `-run<id>` when given (the dashboard's later runs).
     public static func checkpoint(in directory: String, for spec: RunSpec, runID: Int? = nil) -> String {
-        let file = "\(spec.optimizer)-\(spec.model.name)\(spec.qat == nil ? "" : "-qat")"
+        let file = "\(spec.optimizer)-\(component(spec.model.name))\(spec.qat == nil ? "" : "-qat")"
             + (runID.map { "-run\($0)" } ?? "") + ".safetensors"
         return directory.isEmpty || directory == "." ? file : (directory.hasSuffix("/") ? directory : directory + "/") + file
+    }
+
+    /// `name` as one safe path component: letters, digits, `-`, `_` and inner dots only, so a
+    /// name read from a file (`x/../../etc`) can never leave the directory.
+    static func component(_ name: String) -> String {
+        let kept = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+        let trimmed = kept.drop { $0 == "." }
+        return trimmed.isEmpty ? "model" : String(trimmed.prefix(64))
     }
 
     private static func stem(_ path: String) -> String {

@@ -13,6 +13,7 @@ public struct RunQueue {
     /// about 20 times a second; once it is true, running sessions are asked to stop (they save)
     /// and no new one starts. `ended(index, session)` runs on the calling thread as each run
     /// ends; `tick` between polls.
+    @discardableResult
     public func run(count: Int, start: (Int) throws -> RunSession, interrupted: () -> Bool = { false },
                     ended: (Int, RunSession) throws -> Void = { _, _ in }, tick: () -> Void = {}) throws -> [RunSession?] {
         var sessions = [RunSession?](repeating: nil, count: count)

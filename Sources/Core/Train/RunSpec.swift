@@ -78,12 +78,16 @@ public struct RunSpec: Sendable, Equatable {
     /// Checks every field without allocating a model or optimizer state; errors name the field.
     public func validate() throws {
         try model.validate()
-        try Self.require(batch > 0, .batch, "must be a positive integer (got \(batch))")
-        try Self.require(steps > 0, .steps, "must be a positive integer (got \(steps))")
-        try Self.require(seq >= 2, .seq, "must be at least 2 (got \(seq))")
+        // Tokens are bytes: a smaller table would be indexed past its end.
+        try Self.require(model.vocab >= 256, .model, "needs a vocabulary of at least 256 (bytes; got \(model.vocab))")
+        try Self.require(batch > 0 && batch <= Self.limit, .batch,
+                         "must be a positive integer up to \(Self.limit) (got \(batch))")
+        try Self.require(steps > 0 && steps <= 1 << 40, .steps, "must be a positive integer up to 2^40 (got \(steps))")
+        try Self.require(seq >= 2 && seq <= Self.limit, .seq, "must be 2 to \(Self.limit) (got \(seq))")
         try Self.require(evalBatches > 0, .evalBatches, "must be a positive integer (got \(evalBatches))")
         try Self.require(logEvery > 0, .logEvery, "must be a positive integer (got \(logEvery))")
-        try Self.require(threads > 0, .threads, "must be a positive integer (got \(threads))")
+        try Self.require(threads > 0 && threads <= 1024, .threads, "must be 1 to 1024 (got \(threads))")
+        try Self.require(evalBatches <= Self.limit, .evalBatches, "must be at most \(Self.limit) (got \(evalBatches))")
         try Self.require(evalEvery >= 0, .evalEvery, "must be 0 (only at the end) or positive (got \(evalEvery))")
         try Self.require(statsEvery >= 0, .statsEvery, "must be 0 (off) or positive (got \(statsEvery))")
         try Self.require(learningRate.isFinite && learningRate > 0, .learningRate,
@@ -96,6 +100,30 @@ public struct RunSpec: Sendable, Equatable {
             try QATPlan(qat).check(model)
         }
         try optimizer.validate(layout: ParameterLayout(config: model), hyper: hyper)
+        try checkMemory(available: Double(ProcessInfo.processInfo.physicalMemory))
+    }
+
+    /// The largest batch, sequence length and evaluation count a run may ask for.
+    static let limit = 1 << 20
+
+    /// Bytes the run needs, roughly: parameters, gradients and up to six optimizer-state
+    /// copies of them, plus each shard's activations (about 32 floats per token, block and
+    /// width, and the logits twice).
+    public var estimatedBytes: Double {
+        let parameters = Double(model.parameterCount)
+        let perToken = Double(model.layers) * 32 * Double(model.width) + 2 * Double(model.vocab)
+        return 4 * (8 * parameters + Double(batch) * Double(seq) * perToken)
+    }
+
+    /// Throws, naming the field to shrink, when the run would need more memory than `available`.
+    func checkMemory(available: Double) throws {
+        let need = estimatedBytes
+        guard available > 0, need > 0.8 * available else { return }
+        let activations = 4 * Double(batch) * Double(seq) * (Double(model.layers) * 32 * Double(model.width))
+        let gigabytes = { (bytes: Double) in String(format: "%.1f GB", bytes / 1e9) }
+        throw RunSpecError(field: activations > need / 2 ? .batch : .model,
+                           problem: "asks for about \(gigabytes(need)) of memory, "
+                               + "more than 80% of this machine's \(gigabytes(available))")
     }
 
     private static func require(_ condition: Bool, _ field: RunField, _ problem: String) throws {

@@ -64,10 +64,11 @@ public enum Safetensors {
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any], info["dtype"] as? String == "F32",
                   let shape = info["shape"] as? [Int], let range = info["data_offsets"] as? [Int],
-                  range.count == 2, range[0] <= range[1], base + range[1] <= data.count,
-                  range[1] - range[0] == shape.reduce(1, *) * 4
+                  let count = elementCount(shape, limit: (data.count - base) / 4),
+                  range.count == 2, range[0] >= 0, range[0] <= range[1], range[1] <= data.count - base,
+                  range[1] - range[0] == count * 4
             else { throw bad("entry \(name) is malformed or not F32") }
-            var values = [Float](repeating: 0, count: shape.reduce(1, *))
+            var values = [Float](repeating: 0, count: count)
             values.withUnsafeMutableBytes { dst in
                 data.copyBytes(to: dst.bindMemory(to: UInt8.self), from: (base + range[0])..<(base + range[1]))
             }
@@ -75,5 +76,18 @@ public enum Safetensors {
         }
         let metadata = header["__metadata__"] as? [String: String] ?? [:]
         return File(tensors: tensors, metadata: metadata)
+    }
+
+    /// The element count of `shape`, nil for a negative dimension or a count past `limit`
+    /// (checked at every factor, so a crafted shape cannot overflow).
+    static func elementCount(_ shape: [Int], limit: Int) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= limit else { return nil }
+            count = product
+        }
+        return count
     }
 }

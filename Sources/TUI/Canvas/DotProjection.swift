@@ -37,12 +37,14 @@ public struct DotProjection: Sendable, Equatable {
                         y: Self.dot((1 - fy) * Double(dotHeight - 1)))
     }
 
+    /// Halves before subtracting, so a range from -1e308 to 1e308 has a finite span.
     private static func fraction(_ value: Double, in range: ClosedRange<Double>) -> Double {
-        let span = range.upperBound - range.lowerBound
-        return span > 0 ? (value - range.lowerBound) / span : 0.5
+        let span = range.upperBound / 2 - range.lowerBound / 2
+        return span > 0 && span.isFinite ? (value / 2 - range.lowerBound / 2) / span : 0.5
     }
 
     private static func dot(_ position: Double) -> Int {
-        Int(min(max(position.rounded(), -Double(reach)), Double(reach)))
+        guard !position.isNaN else { return 0 }
+        return Int(min(max(position.rounded(), -Double(reach)), Double(reach)))
     }
 }

@@ -56,11 +56,12 @@ struct ChartRanges: Equatable {
         let visible = (xLow + fullSpan * xWindow.lowerBound)...(xLow + fullSpan * xWindow.upperBound)
         guard let (yLow, yHigh) = Self.yExtent(series, logY: logY, xRange: visible)
             ?? Self.yExtent(series, logY: logY, xRange: xLow...xHigh) else { return nil }
-        let span = yHigh - yLow
-        let pad = span > 0 ? span * 0.1 : max(abs(yHigh) * 0.1, 1e-6)
-        var lower = yLow - pad
+        // Halved before subtracting so extreme finite values (±1e308) keep a finite span.
+        let halfSpan = yHigh / 2 - yLow / 2
+        let pad = halfSpan > 0 ? Swift.min(halfSpan * 0.2, .greatestFiniteMagnitude / 4) : max(abs(yHigh) * 0.1, 1e-6)
+        var lower = yLow - Swift.min(pad, yLow + .greatestFiniteMagnitude)
         if !logY, yLow >= 0 { lower = max(lower, 0) }
-        y = lower...(yHigh + pad)
+        y = lower...(yHigh + Swift.min(pad, .greatestFiniteMagnitude - yHigh))
         x = visible.lowerBound < visible.upperBound ? visible : (xLow - 1)...(xHigh + 1)
     }
 

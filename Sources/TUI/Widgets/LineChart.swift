@@ -103,7 +103,7 @@ public struct LineChart: Widget {
         case plotHeight - 1: fraction = 0
         default: fraction = 1 - (Double(row) + 0.5) / Double(plotHeight)
         }
-        let plotted = ranges.y.lowerBound + fraction * (ranges.y.upperBound - ranges.y.lowerBound)
+        let plotted = ranges.y.lowerBound + fraction * 2 * (ranges.y.upperBound / 2 - ranges.y.lowerBound / 2)
         return Format.tick(logY ? pow(10, plotted) : plotted)
     }
 
