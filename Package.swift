@@ -31,11 +31,13 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Golden")]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "FuzzSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Core"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Core"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Study"], exclude: ["Snapshots"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Core"]),
+        // Mutations shared by the in-process and end-to-end fuzz tests.
+        .target(name: "FuzzSupport", dependencies: ["Core"], path: "Tests/FuzzSupport"),
+        .testTarget(name: "EndToEndTests", dependencies: ["Core", "FuzzSupport"]),
         // The CLI's own wiring (flags and run files into RunSpecs), through @testable import.
         .testTarget(name: "QScopeTests", dependencies: ["qscope", "Core", "TUI"]),
     ],

@@ -27,7 +27,9 @@ struct AnalyzeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard batches > 0 else { throw QScopeError.badInput("--batches must be positive") }
+        guard (1...RunSpec.limit).contains(batches) else {
+            throw QScopeError.badInput("--batches must be 1 to \(RunSpec.limit)")
+        }
         let weight = try quantization.bits == 0 ? nil : RoundToNearest(bits: quantization.bits)
         let input = try quantization.inputQuantizer()
         guard weight != nil || input != nil else {

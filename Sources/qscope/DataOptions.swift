@@ -3,10 +3,10 @@ import Core
 
 /// The batch shape, shared by every command that trains or times training steps.
 struct BatchOptions: ParsableArguments {
-    @Option(help: "Sequences per batch (default: 16).")
+    @Option(parsing: .unconditional, help: "Sequences per batch (default: 16).")
     var batch: Int?
 
-    @Option(help: "Sequence length in bytes (default: 128).")
+    @Option(parsing: .unconditional, help: "Sequence length in bytes (default: 128).")
     var seq: Int?
 }
 
@@ -15,10 +15,10 @@ struct QATOptions: ParsableArguments {
     @Option(help: "Quantization-aware training from scratch: quest (the study's QuEST: Hadamard, trust mask), ste (round-to-nearest, straight-through) or none. Validation losses are then the quantized model's.")
     var qat: String?
 
-    @Option(help: "QAT weight bits, 2–8 (default: 4; needs --qat).")
+    @Option(parsing: .unconditional, help: "QAT weight bits, 2–8 (default: 4; needs --qat).")
     var bits: Int?
 
-    @Option(name: .customLong("act-bits"), help: "QAT input (activation) bits, 2–8 (default: --bits; needs --qat).")
+    @Option(name: .customLong("act-bits"), parsing: .unconditional, help: "QAT input (activation) bits, 2–8 (default: --bits; needs --qat).")
     var actBits: Int?
 
     /// What the flags set, nil when none is given.
@@ -35,13 +35,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "UTF-8 text file to train on (default: the King James Bible cache, see README).")
     var corpus: String?
 
-    @Option(help: "Seed for initialisation and data order (default: 1).")
+    @Option(parsing: .unconditional, help: "Seed for initialisation and data order (default: 1).")
     var seed: UInt64?
 }
 
 /// Optimizer hyperparameters by their reference names, shared by `train`, the dashboard and `bench`.
 struct HyperOptions: ParsableArguments {
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (the optimizer's own kind; default: its reference default).")
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "Weight decay (the optimizer's own kind; default: its reference default).")
     var weightDecay: Double?
 
     @Option(help: ArgumentHelp("An optimizer hyperparameter by its reference name, e.g. --hyper momentum=0.95 (repeatable).", valueName: "key=value"))

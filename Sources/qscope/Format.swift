@@ -47,6 +47,9 @@ enum JSONLine {
     }
 
     static func quote(_ s: String) -> String { JSONText.quote(s) }
+
+    /// A number as JSON writes it: null when it is not finite (JSON has no NaN).
+    static func number(_ value: Double) -> String { value.isFinite ? String(value) : "null" }
 }
 
 /// Writes whole lines to stdout unbuffered, so a reader of a pipe sees each record at once.

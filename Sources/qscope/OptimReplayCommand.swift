@@ -22,7 +22,7 @@ struct OptimReplayCommand: ParsableCommand {
         let replay = try OptimizerReplay.load(path: file)
         let params = try replay.run()
         let body = params.map { matrix in
-            "[" + matrix.map { row in "[" + row.map { String($0) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            "[" + matrix.map { row in "[" + row.map(JSONLine.number).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
         }.joined(separator: ",")
         Output.line("{\"params\":[\(body)]}")
     }

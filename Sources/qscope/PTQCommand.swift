@@ -38,7 +38,9 @@ struct PTQCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard evalBatches > 0 else { throw QScopeError.badInput("--eval-batches must be positive") }
+        guard (1...RunSpec.limit).contains(evalBatches) else {
+            throw QScopeError.badInput("--eval-batches must be 1 to \(RunSpec.limit)")
+        }
         let weight = try weightQuantization()
         let input = try quantization.inputQuantizer()
         let file = try Safetensors.read(path: checkpoint)
@@ -90,7 +92,9 @@ struct PTQCommand: ParsableCommand {
         case "rtn":
             return .rtn(try RoundToNearest(bits: bits, granularity: grain))
         case "gptq":
-            guard calibrationBatches > 0 else { throw QScopeError.badInput("--calibration-batches must be positive") }
+            guard (1...RunSpec.limit).contains(calibrationBatches) else {
+                throw QScopeError.badInput("--calibration-batches must be 1 to \(RunSpec.limit)")
+            }
             var groupSize: Int?
             switch grain {
             case .row: groupSize = nil

@@ -28,7 +28,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         guard !checkpoints.isEmpty else { throw QScopeError.badInput("give at least one checkpoint") }
-        guard evalBatches > 0, batches > 0 else { throw QScopeError.badInput("--eval-batches and --batches must be positive") }
+        guard (1...RunSpec.limit).contains(evalBatches), (1...RunSpec.limit).contains(batches) else {
+            throw QScopeError.badInput("--eval-batches and --batches must be 1 to \(RunSpec.limit)")
+        }
         let files = try checkpoints.map { try Safetensors.read(path: $0) }
         let corpus = try Corpus.named(data.corpus)
         BLAS.useEveryCore()

@@ -19,7 +19,7 @@ struct QuantReplayCommand: ParsableCommand {
 
     func run() throws {
         let rows = try QuantReplay.load(path: file).run()
-        Output.line("{\"dequantized\":[" + rows.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
+        Output.line("{\"dequantized\":[" + rows.map { "[" + $0.map(JSONLine.number).joined(separator: ",") + "]" }
             .joined(separator: ",") + "]}")
     }
 }

@@ -12,10 +12,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Model size: \(ModelConfig.sizes.map(\.name).joined(separator: ", ")) (see `qscope models`; default: tiny).")
     var model: String?
 
-    @Option(help: "Optimizer steps (default: 1000, or 3000 in the dashboard).")
+    @Option(parsing: .unconditional, help: "Optimizer steps (default: 1000, or 3000 in the dashboard).")
     var steps: Int?
 
-    @Option(help: "Peak learning rate (default: the optimizer's tuned rate, see README).")
+    @Option(parsing: .unconditional, help: "Peak learning rate (default: the optimizer's tuned rate, see README).")
     var lr: Float?
 
     @OptionGroup var qat: QATOptions
@@ -26,26 +26,29 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Learning-rate schedule: \(ScheduleKind.choices) (default: trapezoidal, the study's).")
     var schedule: String?
 
-    @Option(name: .customLong("eval-every"), help: "Steps between validation evaluations (default: 50).")
+    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Steps between validation evaluations (default: 50).")
     var evalEvery: Int?
 
-    @Option(name: .customLong("eval-batches"), help: "Validation batches per evaluation (default: 8).")
+    @Option(name: .customLong("eval-batches"), parsing: .unconditional, help: "Validation batches per evaluation (default: 8).")
     var evalBatches: Int?
 
-    @Option(name: .customLong("log-every"), help: "Steps between log records (default: 10).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Steps between log records (default: 10).")
     var logEvery: Int?
 
-    @Option(help: "Threads: data-parallel shards of each batch (default: every core for a lone run, one each for several).")
+    @Option(parsing: .unconditional, help: "Threads: data-parallel shards of each batch (default: every core for a lone run, one each for several).")
     var threads: Int?
 
     @Option(help: "Write a checkpoint (safetensors) here when the run ends or is stopped, and a metrics log beside it (a directory with --optimizer all).")
     var save: String?
 
-    @Option(name: .customLong("save-at-loss"), help: "Also save the first checkpoint whose validation loss is below this, as <save>.at-<loss>.safetensors (the study's common-loss protocol; needs --save or the dashboard).")
+    @Option(name: .customLong("save-at-loss"), parsing: .unconditional, help: "Also save the first checkpoint whose validation loss is below this, as <save>.at-<loss>.safetensors (the study's common-loss protocol; needs --save or the dashboard).")
     var saveAtLoss: Double?
 
-    @Option(name: .customLong("stats-every"), help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off; default: 100).")
+    @Option(name: .customLong("stats-every"), parsing: .unconditional, help: "Steps between live measurements of each run: per-layer outlier statistics and W4A4 error, the ABC decomposition and PTQ loss (0: off; default: 100).")
     var statsEvery: Int?
+
+    @Flag(name: .customLong("snapshot-evals"), help: "At every evaluation, save the checkpoint (so a killed run resumes from there) and a parameter snapshot beside it (<save>.step-N.safetensors).")
+    var snapshotEvals = false
 
     @Option(help: "A TOML run configuration: these flags by their snake_case names, plus [hyper] and [qat] tables; flags on the command line override it (see README).")
     var config: String?
@@ -77,6 +80,7 @@ struct RunOptions: ParsableArguments {
         o.threads = threads
         o.save = save
         o.saveAtLoss = saveAtLoss
+        o.snapshotEvals = snapshotEvals ? true : nil
         o.qat = try qat.overrides()
         return o
     }
@@ -124,6 +128,7 @@ struct RunOptions: ParsableArguments {
         allowed.steps = overrides.steps.map { max($0, stored.spec.steps) }
         (allowed.evalEvery, allowed.evalBatches, allowed.logEvery) = (overrides.evalEvery, overrides.evalBatches, overrides.logEvery)
         (allowed.statsEvery, allowed.threads, allowed.save) = (overrides.statsEvery, overrides.threads, overrides.save)
+        allowed.snapshotEvals = overrides.snapshotEvals
         allowed.saveAtLoss = overrides.saveAtLoss
         if let qat = overrides.qat, try qat.config() != spec.qat {
             throw QScopeError.badInput("\(stored.path) was trained with QAT \(spec.qat?.label ?? "off"); a resumed run keeps it")
@@ -198,6 +203,7 @@ struct RunOptions: ParsableArguments {
         case .logEvery: return o.logEvery != nil
         case .statsEvery: return o.statsEvery != nil
         case .saveAtLoss: return o.saveAtLoss != nil
+        case .snapshotEvals: return o.snapshotEvals != nil
         case .qatMethod: return o.qat?.method != nil
         case .qatBits: return o.qat?.bits != nil
         case .qatActBits: return o.qat?.actBits != nil

@@ -11,9 +11,7 @@ struct TOMLFile {
 
     /// Reads the file at `path`: missing, non-UTF-8 and malformed files are bad input.
     init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QScopeError.badInput("config file not found: \(path)")
-        }
+        let data = try TextFile.read(path, limit: 1 << 20, what: "config file")
         guard let text = String(data: data, encoding: .utf8) else {
             throw QScopeError.badInput("\(path) is not UTF-8 text (expected TOML)")
         }
@@ -24,10 +22,29 @@ struct TOMLFile {
     init(text: String, path: String) throws {
         self.path = path
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        try Self.rejectParserTraps(lines, path: path)
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw QScopeError.badInput("\(path):\(error.source.begin.line): \(error.description)")
+            throw QScopeError.badInput("\(path):\(error.source.begin.line): \(TextFile.excerpt(error.description, length: 160))")
+        }
+    }
+
+    /// Lines that make the bundled toml++ (TOMLKit 0.6.0) fail an internal assertion and abort
+    /// instead of reporting an error, found by the fuzz test: a table header (`[` or `[[` at
+    /// the start of a line) whose first non-blank character cannot start a key. Such a line is
+    /// invalid TOML anyway, except as a row of a multi-line array that itself starts with a
+    /// bracket or a blank, which run files and study specs never need.
+    private static func rejectParserTraps(_ lines: [Substring], path: String) throws {
+        func isBlank(_ c: Character) -> Bool { c == " " || c == "\t" }
+        for (index, line) in lines.enumerated() {
+            var rest = line.drop(while: isBlank)
+            guard rest.hasPrefix("[") else { continue }
+            rest = rest.dropFirst(rest.hasPrefix("[[") ? 2 : 1).drop(while: isBlank)
+            if let first = rest.first, first.isASCII, first.isLetter || first.isNumber || "_-\"'".contains(first) {
+                continue
+            }
+            throw QScopeError.badInput("\(path):\(index + 1): a table header must start with a key")
         }
     }
 

@@ -115,3 +115,23 @@ struct HardeningTests {
         }
     }
 }
+
+extension HardeningTests {
+    /// A run that fails to start (here: resuming a checkpoint of another model) leaves the
+    /// metrics log already at its path as it was, with no stray header.
+    @Test func aFailedStartLeavesTheLogAlone() throws {
+        let dir = try Self.scratch()
+        let other = dir + "/other.safetensors"
+        var small = TrainingTests.config(steps: 1)
+        _ = try TrainingTests.losses(small, save: other)
+        small.model.width = 48
+        small.save = dir + "/run.safetensors"
+        let log = try #require(small.paths?.metricsLog)
+        try "line 1\nline 2\n".write(toFile: log, atomically: true, encoding: .utf8)
+        #expect(throws: QScopeError.self) {
+            _ = try RunSession.start(id: 0, spec: small, corpus: TrainingTests.corpus, board: RunBoard(),
+                                     resume: try StoredRun(path: other))
+        }
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "line 1\nline 2\n")
+    }
+}

@@ -210,3 +210,28 @@ struct MetricsLogTests {
         #expect(board.snapshot(id: 1)?.status == .starting)
     }
 }
+
+extension MetricsLogTests {
+    /// `watch` reads only regular files in its directory: a FIFO (which would block), a symlink
+    /// to /dev/zero (which never ends) and one leading out of the directory are passed over, and
+    /// a line longer than a whole read is skipped as malformed.
+    @Test func followerReadsOnlyRegularFilesAndBoundsLines() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qscope-watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(mkfifo(directory.appendingPathComponent("fifo.metrics.jsonl").path, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("zero.metrics.jsonl").path,
+                                                   withDestinationPath: "/dev/zero")
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("out.metrics.jsonl").path,
+                                                   withDestinationPath: "/etc/passwd")
+        let long = String(repeating: "x", count: MetricsLogDirectory.readLimit + 10) + "\n"
+        try (Self.header + "\n" + long + Self.record(1, loss: 4) + "\n")
+            .write(to: directory.appendingPathComponent("real.metrics.jsonl"), atomically: true, encoding: .utf8)
+        let board = RunBoard()
+        let follower = MetricsLogDirectory(path: directory.path, board: board)
+        for _ in 0..<4 { follower.poll() }  // catches up over several reads
+        let runs = board.snapshots()
+        #expect(runs.count == 1 && runs[0].step == 1, "\(runs.map(\.name))")
+        #expect(runs.first?.message?.contains("malformed") == true)
+    }
+}

@@ -60,6 +60,10 @@ struct StudySpecFileTests {
         #expect(message("name = \"x\"\nsizes = [\"tiny\"]\nseeds = [1, 1]\n") == "seeds must be distinct")
         #expect(message("name = \"x\"\nsizes = [\"tiny\", \"tiny\"]\n")?.contains("sizes must be distinct") == true)
         #expect(message("name = \"x\"\nsizes = []\n") == "sizes must name at least one model size")
+        // Headers the bundled toml++ would abort on (not report): found by the fuzz test.
+        for header in ["[[[a]]]", "[[ [a]]]", "[", "[ = 1", "[= \"x\""] {
+            #expect(message("name = \"x\"\n\(header)\n") == "s.toml:2: a table header must start with a key", "\(header)")
+        }
     }
 
     /// The quick preset covers what the issue asks of it: 4+ sizes spanning 10× in parameters,

@@ -38,17 +38,7 @@ public struct Corpus: Sendable {
     /// naming the file and what to do.
     public static func load(path: String, name: String? = nil) throws -> Corpus {
         let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw QScopeError.badInput("corpus not found: \(path) (pass --corpus with a UTF-8 text file)")
-        }
-        guard !isDirectory.boolValue else {
-            throw QScopeError.badInput("corpus \(path) is a directory; pass a UTF-8 text file")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw QScopeError.badInput("cannot read corpus \(path): \(error.localizedDescription)")
-        }
+        let data = try TextFile.read(path, limit: 1 << 31, what: "corpus")
         guard !data.isEmpty else { throw QScopeError.badInput("corpus \(path) is empty") }
         let bytes = [UInt8](data)
         if let offset = bytes.firstIndex(of: 0) {

@@ -31,9 +31,7 @@ public struct OptimizerReplay: Sendable, Decodable {
 
     /// Parses a replay file; malformed JSON or shapes are `badInput`.
     public static func load(path: String) throws -> OptimizerReplay {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QScopeError.badInput("replay file not found: \(path)")
-        }
+        let data = try TextFile.read(path, limit: 1 << 28, what: "replay file")
         do {
             return try JSONDecoder().decode(OptimizerReplay.self, from: data)
         } catch {

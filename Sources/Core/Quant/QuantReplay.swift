@@ -28,9 +28,7 @@ public struct QuantReplay: Sendable, Decodable {
 
     /// Parses a replay file; malformed JSON is `badInput`.
     public static func load(path: String) throws -> QuantReplay {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QScopeError.badInput("replay file not found: \(path)")
-        }
+        let data = try TextFile.read(path, limit: 1 << 28, what: "replay file")
         do {
             return try JSONDecoder().decode(QuantReplay.self, from: data)
         } catch {

@@ -14,9 +14,12 @@ public enum AtomicFile {
         } catch {
             throw fail(error.localizedDescription)
         }
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        removeAbandoned(prefix: prefix, in: directory)
         // mkstemp opens with O_CREAT|O_EXCL (mode 0600), so a symlink or file already at the
-        // name makes it pick another name rather than write through it.
-        var template = Array((directory + "/.\(url.lastPathComponent).tmp-XXXXXX").utf8CString)
+        // name makes it pick another name rather than write through it. The pid in the name
+        // lets a later write recognise the file of a writer that was killed.
+        var template = Array((directory + "/" + prefix + "\(getpid())-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw fail(String(cString: strerror(errno))) }
         let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -40,6 +43,16 @@ public enum AtomicFile {
         if directoryDescriptor >= 0 {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
+        }
+    }
+
+    /// Removes temporary files of `prefix` whose writing process no longer exists (killed
+    /// between creating the file and renaming it).
+    private static func removeAbandoned(prefix: String, in directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) {
+            let owner = name.dropFirst(prefix.count).prefix { $0.isNumber }
+            guard let pid = Int32(owner), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(directory + "/" + name)
         }
     }
 

@@ -74,3 +74,6 @@ public struct RNG: Sendable {
         for i in tensor.indices { tensor[i] = mean + std * Float(nextGaussian()) }
     }
 }
+
+/// So `Int.random(in:using:)` and friends draw from a seeded, reproducible stream.
+extension RNG: RandomNumberGenerator {}

@@ -44,6 +44,10 @@ public enum Checkpoint {
         for p in layout.parameters {
             try copy(file, path: path, p.name, shape: p.shape, into: parameters.data + p.offset)
         }
+        guard Kernels.allFinite(parameters.data, count: parameters.count) else {
+            throw QScopeError.badInput(
+                "\(path) holds non-finite parameters (a diverged run?); nothing can be measured or continued from it")
+        }
     }
 
     private static func copy(_ file: Safetensors.File, path: String, _ name: String, shape: [Int],
@@ -71,9 +75,6 @@ public enum Checkpoint {
         guard (0...(1 << 40)).contains(step), tokens >= 0, elapsed.isFinite, elapsed >= 0 else {
             throw QScopeError.badInput(
                 "\(path): the stored position (step \(step), tokens \(tokens), \(elapsed) s) is not possible")
-        }
-        guard Kernels.allFinite(parameters.data, count: parameters.count) else {
-            throw QScopeError.badInput("\(path) holds non-finite parameters (a diverged run?); it cannot continue")
         }
         optimizer.setStepCount(step)
         return Position(step: step, tokens: tokens, elapsed: elapsed)

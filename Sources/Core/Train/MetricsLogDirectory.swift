@@ -18,27 +18,34 @@ public final class MetricsLogDirectory {
         self.board = board
     }
 
+    /// Bytes read from one log per pass: a log that grew by more is caught up over several.
+    static let readLimit = 4 << 20
+
     /// One pass: finds new logs, reads what each has gained, publishes the runs that changed.
-    /// A directory or file that cannot be read this time is tried again on the next pass.
+    /// Only regular files directly in the directory are read (a FIFO would block, a symlink
+    /// could lead anywhere); a file that cannot be read this time is tried again next pass.
     public func poll() {
-        let fileManager = FileManager.default
-        let names = ((try? fileManager.contentsOfDirectory(atPath: path)) ?? [])
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
             .filter { $0.hasSuffix(MetricsLog.suffix) }.sorted()
         for name in names {
             var run = runs[name] ?? MetricsLogRun(id: runs.count, fileName: name)
             let isNew = runs[name] == nil
             let file = (path as NSString).appendingPathComponent(name)
-            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
-            defer { try? handle.close() }
-            guard let size = try? handle.seekToEnd() else { continue }
-            if size < UInt64(run.offset) {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            if Int(info.st_size) < run.offset {
                 run = MetricsLogRun(id: run.snapshot.id, fileName: name)
             }
-            guard (try? handle.seek(toOffset: UInt64(run.offset))) != nil,
-                  let bytes = try? handle.readToEnd() else { continue }
-            let changed = run.consume(bytes)
+            let available = min(Int(info.st_size) - run.offset, Self.readLimit)
+            guard let bytes = Self.read(file, from: run.offset, count: available) else { continue }
+            var changed = run.consume(bytes)
+            if !changed && bytes.count == Self.readLimit {
+                // A line longer than a whole read is no record: skip past it.
+                run.skip(bytes.count)
+                changed = true
+            }
             runs[name] = run
-            let modified = (try? fileManager.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? Date()
+            let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec))
             let silence = Date().timeIntervalSince(modified)
             let isQuiet = silence >= MetricsLogRun.quietLimit && !run.snapshot.status.isTerminal
             if changed || isNew || isQuiet != quiet.contains(name) {
@@ -46,6 +53,27 @@ public final class MetricsLogDirectory {
                 if isQuiet { quiet.insert(name) } else { quiet.remove(name) }
             }
         }
+    }
+}
+
+extension MetricsLogDirectory {
+    /// `count` bytes of `file` from `offset`, opened without following a symlink or blocking.
+    static func read(_ file: String, from offset: Int, count: Int) -> Data? {
+        guard count >= 0 else { return nil }
+        let descriptor = open(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = buffer.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset + filled))
+            }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            filled += got
+        }
+        return Data(buffer[0..<filled])
     }
 }
 

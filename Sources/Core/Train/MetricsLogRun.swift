@@ -62,6 +62,12 @@ public struct MetricsLogRun: Sendable {
         return true
     }
 
+    /// Skips `count` bytes of an overlong line, counting it as malformed.
+    public mutating func skip(_ count: Int) {
+        offset += count
+        malformedLines += 1
+    }
+
     private mutating func apply(_ line: MetricsLogLine) {
         switch line {
         case .header(let header):

@@ -11,6 +11,7 @@ public enum RunField: String, CaseIterable, Sendable {
     case logEvery = "log_every"
     case statsEvery = "stats_every"
     case saveAtLoss = "save_at_loss"
+    case snapshotEvals = "snapshot_evals"
     case qatMethod = "qat.method"
     case qatBits = "qat.bits"
     case qatActBits = "qat.act_bits"

@@ -70,7 +70,8 @@ public struct QATOverrides: Sendable, Equatable, Codable {
             return
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let bits = try c.decodeIfPresent(Int.self, forKey: .bits), actBits = try c.decodeIfPresent(Int.self, forKey: .actBits)
+        let bits = try c.decodeIfPresent(Int.self, forKey: .bits)
+        let actBits = try c.decodeIfPresent(Int.self, forKey: .actBits)
         self = try c.decodeIfPresent(String.self, forKey: .method).map(QATOverrides.init(named:)) ?? QATOverrides()
         self.bits = bits
         self.actBits = actBits
@@ -126,6 +127,8 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     /// A checkpoint path for one run, a directory for several.
     public var save: String?
     public var saveAtLoss: Double?
+    /// Keep a checkpoint and a parameter snapshot at every evaluation.
+    public var snapshotEvals: Bool?
     public var qat: QATOverrides?
 
     public init() {}
@@ -134,7 +137,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         case optimizer, model, schedule, batch, seq, steps, seed, corpus, hyper, threads, save, qat
         case learningRate = "lr", weightDecay = "weight_decay", evalEvery = "eval_every"
         case evalBatches = "eval_batches", logEvery = "log_every", statsEvery = "stats_every"
-        case saveAtLoss = "save_at_loss"
+        case saveAtLoss = "save_at_loss", snapshotEvals = "snapshot_evals"
     }
 
     /// The keys a run file may use, for its unknown-key errors.
@@ -161,6 +164,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         out.threads = threads ?? base.threads
         out.save = save ?? base.save
         out.saveAtLoss = saveAtLoss ?? base.saveAtLoss
+        out.snapshotEvals = snapshotEvals ?? base.snapshotEvals
         if let baseHyper = base.hyper {
             out.hyper = Hyper(baseHyper.values.merging(hyper?.values ?? [:]) { _, mine in mine })
         }
@@ -190,6 +194,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         if let statsEvery { spec.statsEvery = statsEvery }
         if let threads { spec.threads = threads }
         if let saveAtLoss { spec.saveAtLoss = saveAtLoss }
+        if let snapshotEvals { spec.snapshotEvals = snapshotEvals }
         if let qat, !qat.isEmpty { spec.qat = try qat.config() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Makes a run's probe once its trainer exists, on the trainer's thread; nil: no probe.
 /// Implemented above Core (Analysis's `StudyProbe.factory`).
@@ -17,13 +18,11 @@ public final class RunSession: Sendable {
     public let id: Int
     public let spec: RunSpec
     private let thread: TrainerThread
-    private let log: MetricsLogWriter?
 
-    private init(id: Int, spec: RunSpec, thread: TrainerThread, log: MetricsLogWriter?) {
+    private init(id: Int, spec: RunSpec, thread: TrainerThread) {
         self.id = id
         self.spec = spec
         self.thread = thread
-        self.log = log
     }
 
     /// Starts run `id` of `spec` (validated) on `corpus`, from `resume` when given (its metrics
@@ -34,21 +33,25 @@ public final class RunSession: Sendable {
                              onLog: @escaping @Sendable (TrainLog) -> Void = { _ in }) throws -> RunSession {
         BLAS.threads = 1
         let paths = spec.paths
-        let log = try paths.map { try MetricsLogWriter(path: $0.metricsLog, spec: spec, resuming: resume != nil) }
+        // The log is opened only once the trainer exists, so a run that cannot start (or resume)
+        // leaves an existing log as it was.
+        let log = Mutex<MetricsLogWriter?>(nil)
         let thread = try TrainerThread.start(control: control, savePath: paths?.checkpoint, onLog: { record in
-            log?.append(record)
+            log.withLock { $0 }?.append(record)
             onLog(record)
         }, onEnd: { outcome in
             let saved = try? outcome.saved.get()
-            log?.append(.end(RunEnd(spec: spec, snapshot: board.snapshot(id: id), saved: saved ?? nil)))
+            log.withLock { $0 }?.append(.end(RunEnd(spec: spec, snapshot: board.snapshot(id: id), saved: saved ?? nil)))
         }, make: {
             let trainer = try Trainer(spec: spec, corpus: corpus, runID: id, board: board, control: control,
                                       resumeFrom: resume)
             trainer.probe = try probe?(spec, trainer.model.parameters, corpus)
-            log?.append(.optimizerState(bytes: trainer.optimizer.stateByteCount))
+            let writer = try paths.map { try MetricsLogWriter(path: $0.metricsLog, spec: spec, resuming: resume != nil) }
+            writer?.append(.optimizerState(bytes: trainer.optimizer.stateByteCount))
+            log.withLock { $0 = writer }
             return trainer
         })
-        return RunSession(id: id, spec: spec, thread: thread, log: log)
+        return RunSession(id: id, spec: spec, thread: thread)
     }
 
     public var control: RunControl { thread.control }

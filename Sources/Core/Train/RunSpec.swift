@@ -104,7 +104,7 @@ public struct RunSpec: Sendable, Equatable {
     }
 
     /// The largest batch, sequence length and evaluation count a run may ask for.
-    static let limit = 1 << 20
+    public static let limit = 1 << 20
 
     /// Bytes the run needs, roughly: parameters, gradients and up to six optimizer-state
     /// copies of them, plus each shard's activations (about 32 floats per token, block and

@@ -48,9 +48,8 @@ public enum Safetensors {
     }
 
     public static func read(path: String) throws -> File {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QScopeError.badInput("checkpoint not found: \(path)")
-        }
+        let data = try TextFile.read(path, limit: Int(min(ProcessInfo.processInfo.physicalMemory / 2, 1 << 40)),
+                                     what: "checkpoint")
         func bad(_ why: String) -> QScopeError { .badInput("\(path) is not a valid safetensors file: \(why)") }
         guard data.count >= 8 else { throw bad("too short") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }

@@ -52,6 +52,11 @@ public final class NcursesBackend: TerminalBackend {
         guard shim_terminal_known(environment["TERM"]) == 1 else {
             throw unknownTerminal(environment["TERM"] ?? "unset")
         }
+        // terminfo knows `dumb`, but it cannot move the cursor: only the last line would show.
+        guard environment["TERM"] != "dumb" else {
+            throw QScopeError.badInput("TERM=dumb cannot draw the dashboard (no cursor movement); "
+                + "run it in a terminal such as xterm-256color, or use `qscope train --headless`")
+        }
     }
 
     private static func unknownTerminal(_ description: String) -> QScopeError {

@@ -24,14 +24,16 @@ extension Theme {
     /// `parse`, also reporting which keys the file set and which it named in vain.
     public static func read(_ text: String, fileName: String, base: Theme = .builtIn) throws -> ParsedTheme {
         var parsed = ParsedTheme(theme: base, keys: [], unknownKeys: [])
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on any line ending: in Swift "\r\n" is one Character, so splitting on "\n" alone
+        // would read a CRLF file as one line.
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces.union(.init(charactersIn: "\r")))
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ what: String) -> QScopeError {
                 .badInput("\(fileName):\(offset + 1): \(what)")
             }
             guard let (key, value) = splitAssignment(line) else {
-                throw fail("expected key = \"#RRGGBB\", got `\(line)`")
+                throw fail("expected key = \"#RRGGBB\", got `\(TextFile.excerpt(line))`")
             }
             let color = Color(themeValue: value)
             var candidate = parsed.theme
@@ -40,7 +42,7 @@ extension Theme {
                 continue
             }
             guard color != nil else {
-                throw fail("`\(key)` has an invalid colour \"\(value)\" "
+                throw fail("`\(TextFile.excerpt(key))` has an invalid colour \"\(TextFile.excerpt(value))\" "
                     + "(expected \"#RRGGBB\", \"#BW\", \"R G B\" or \"\" for the terminal default)")
             }
             parsed.theme = candidate
@@ -51,11 +53,9 @@ extension Theme {
 
     /// Reads a theme file from disk over the built-in theme.
     public static func load(path: String) throws -> Theme {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw QScopeError.badInput("\(path): cannot read the theme file: \(error.localizedDescription)")
+        let data = try TextFile.read(path, limit: 1 << 16, what: "theme file")
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw QScopeError.badInput("\(path): the theme file is not UTF-8 text")
         }
         return try parse(text, fileName: path)
     }
