@@ -62,13 +62,16 @@ struct RobustnessEndToEndTests {
             ("quant.json", Data(#"{"method": "rtn", "bits": 4, "weight": [[1, -2, 3.5], [0.25, 8, -1]]}"#.utf8),
              { ["quant-replay", $0] }),
             ("x.theme", Data("main_bg = \"#000000\"\nmain_fg = \"#ffffff\"\n".utf8),
-             { ["--theme", $0, "train", "--steps", "1"] }),
+             // Parsed while the dashboard is built, before it finds there is no terminal.
+             { ["dashboard", "--theme", $0, "--steps", "1", "--corpus", corpus] }),
             ("c.safetensors", try Data(contentsOf: URL(fileURLWithPath: checkpoint)),
              { ["ptq", $0, "--eval-batches", "1", "--corpus", corpus] }),
         ]
         var rng = RNG(seed: 20261206)
         var cases = 0, outcomes: [Int32: Int] = [:]
         for (name, seed, command) in seeds {
+            var mine: [Int32: Int] = [:]
+            defer { print("fuzz \(name): 40 cases, exits \(mine.sorted { $0.key < $1.key })") }
             for round in 0..<40 {
                 let path = dir.appendingPathComponent("\(round)-\(name)").path
                 try Fuzz.mutate(seed, using: &rng).write(to: URL(fileURLWithPath: path))
@@ -76,6 +79,7 @@ struct RobustnessEndToEndTests {
                 let result = try QScopeBinary.run(arguments)
                 cases += 1
                 outcomes[result.status, default: 0] += 1
+                mine[result.status, default: 0] += 1
                 #expect([0, 1, 2].contains(result.status), "\(arguments): exit \(result.status) \(result.stderr)")
                 #expect(result.stderr.split(separator: "\n").count <= 1, "\(arguments): \(result.stderr)")
             }

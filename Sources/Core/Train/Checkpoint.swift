@@ -30,12 +30,19 @@ public enum Checkpoint {
         try Safetensors.write(entries, metadata: metadata, to: path)
     }
 
-    /// The run specification stored in a checkpoint.
+    /// The run specification stored in a checkpoint, validated: a crafted one (a 2-token
+    /// vocabulary, a batch of 10⁹) is refused before anything is allocated for it.
     public static func spec(of file: Safetensors.File, path: String) throws -> RunSpec {
         guard let json = file.metadata["qscope.config"] else {
             throw QScopeError.badInput("\(path) has no qscope run configuration; was it written by qscope?")
         }
-        return try RunSpec.decode(json: json, source: path)
+        let spec = try RunSpec.decode(json: json, source: path)
+        do {
+            try spec.validate()
+        } catch let error as RunSpecError {
+            throw QScopeError.badInput("\(path): the stored run is impossible: \(error.description)")
+        }
+        return spec
     }
 
     /// Copies the parameters in `layout` from `file`; every tensor must be present with its shape.
