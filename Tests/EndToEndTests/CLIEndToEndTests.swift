@@ -35,6 +35,11 @@ struct CLIEndToEndTests {
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         let small = dir.appendingPathComponent("small.txt").path
         try "tiny".write(toFile: small, atomically: true, encoding: .utf8)
+        let fifo = dir.appendingPathComponent("fifo.txt").path, zero = dir.appendingPathComponent("zero.txt").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
+        let big = dir.appendingPathComponent("big.toml").path
+        try ("optimizer = \"" + String(repeating: "x", count: 2 << 20) + "\"\n").write(toFile: big, atomically: true, encoding: .utf8)
         let save = dir.appendingPathComponent("out.safetensors").path
         let cases: [([String], String)] = [
             (["train", "--optimizer", "sgd"], "unknown optimizer"),
@@ -51,6 +56,12 @@ struct CLIEndToEndTests {
             (["train", "--bits", "4"], "--bits needs a QAT method"),
             (["train", "--qat", "quest", "--act-bits", "9"], "--act-bits must be 2 to 8"),
             (["bench", "--model", "nope"], "unknown model size"),
+            (["train", "--steps", "-1"], "--steps must be a positive integer"),
+            (["train", "--corpus", fifo], "is a FIFO, not a regular file"),
+            (["train", "--corpus", zero], "is a device or socket"),
+            (["train", "--config", big], "the limit is 1048576"),
+            (["train", "--hyper", "momentum=nan"], "momentum must be a number (got nan)"),
+            (["train", "--save-at-loss", "nan"], "--save-at-loss must be a finite number"),
         ]
         for (arguments, expected) in cases {
             let result = try QScopeBinary.run(arguments, in: dir)
@@ -273,5 +284,21 @@ extension CLIEndToEndTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: save))
+    }
+}
+
+extension CLIEndToEndTests {
+    /// A replay whose numbers overflow prints valid JSON: non-finite values as null.
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func replaysPrintValidJSONForNonFiniteValues() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("huge.json")
+        try #"{"optimizer":"adamw","hyper":{"lr":1e308},"param":[[1e308]],"grads":[[[1e308]],[[-1e308]]]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try QScopeBinary.run(["optim-replay", file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) is [String: Any], "\(result.stdout)")
+        #expect(result.stdout.contains("null"))
     }
 }

@@ -92,3 +92,17 @@ struct ThemeTests {
         #expect(resolved.theme.title == .rgb(1, 2, 3))
     }
 }
+
+extension ThemeTests {
+    /// Windows line endings separate lines (in Swift "\r\n" is one Character, so splitting on
+    /// "\n" alone read such a file as one line), and an oversized file is refused.
+    @Test func crlfFilesAndOversizedFiles() throws {
+        let theme = try Theme.parse("main_bg = \"#102030\"\r\nmain_fg = \"#405060\"\r\n", fileName: "crlf.theme")
+        #expect(theme == (try Theme.parse("main_bg = \"#102030\"\nmain_fg = \"#405060\"\n", fileName: "lf.theme")))
+        #expect(theme != Theme.builtIn)
+        let path = NSTemporaryDirectory() + "qscope-big-\(UUID().uuidString).theme"
+        try String(repeating: "# padding\n", count: 10_000).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: QScopeError.self) { try Theme.load(path: path) }
+    }
+}

@@ -1,6 +1,6 @@
 /// One hyperparameter value as written in JSON or TOML: numbers, flags, names and lists (the
 /// PSGD noise tensors are lists of lists).
-public indirect enum HyperValue: Sendable, Equatable, Codable {
+public indirect enum HyperValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -24,6 +24,17 @@ public indirect enum HyperValue: Sendable, Equatable, Codable {
         case .number(let d): try c.encode(d)
         case .string(let s): try c.encode(s)
         case .list(let l): try c.encode(l)
+        }
+    }
+
+    /// The value as a user would write it, for error messages.
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return String(b)
+        case .number(let d): return String(d)
+        case .string(let s): return "\"\(TextFile.excerpt(s, length: 40))\""
+        case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         }
     }
 
