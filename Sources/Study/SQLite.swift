@@ -52,12 +52,16 @@ final class Database: @unchecked Sendable {
         defer { sqlite3_finalize(statement) }
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
+            // JSON has no NaN, and neither do the tables: a non-finite number is stored as NULL.
+            let code: Int32
             switch value {
-            case .null: sqlite3_bind_null(statement, position)
-            case .int(let v): sqlite3_bind_int64(statement, position, Int64(v))
-            case .double(let v): v.isFinite ? sqlite3_bind_double(statement, position, v) : sqlite3_bind_null(statement, position)
-            case .text(let v): sqlite3_bind_text(statement, position, v, -1, qscope_sqlite_transient())
+            case .null: code = sqlite3_bind_null(statement, position)
+            case .int(let v): code = sqlite3_bind_int64(statement, position, Int64(v))
+            case .double(let v) where v.isFinite: code = sqlite3_bind_double(statement, position, v)
+            case .double: code = sqlite3_bind_null(statement, position)
+            case .text(let v): code = sqlite3_bind_text(statement, position, v, -1, qscope_sqlite_transient())
             }
+            guard code == SQLITE_OK else { throw error(sql) }
         }
         var rows: [[Value]] = []
         while true {

@@ -20,17 +20,21 @@ struct WatchCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw QScopeError.badInput("no such directory: \(directory)")
         }
-        guard isDirectory.boolValue else {
+        // A study's store may be named itself: follow the study in its directory.
+        let isStore = !isDirectory.boolValue && directory.hasSuffix(".sqlite")
+        guard isDirectory.boolValue || isStore else {
             throw QScopeError.badInput("\(directory) is not a directory (give the directory holding the *.metrics.jsonl logs)")
         }
+        let directory = isStore ? (self.directory as NSString).deletingLastPathComponent : self.directory
         let board = RunBoard()
-        let store = (directory as NSString).appendingPathComponent("study.sqlite")
+        let store = isStore ? self.directory : ((directory.isEmpty ? "." : directory) as NSString)
+            .appendingPathComponent("study.sqlite")
         let study = FileManager.default.fileExists(atPath: store) ? try StudyMonitor.start(store: store) : nil
         defer { study?.stop() }
         // No run controls: the runs belong to other processes, so the dashboard cannot pause them.
         let dashboard = Dashboard(board: board, controls: [:], options: try display.dashboardOptions(), study: study)
         try dashboard.checkTerminal()
-        let watcher = MetricsLogWatcher.start(directory: directory, board: board)
+        let watcher = MetricsLogWatcher.start(directory: directory.isEmpty ? "." : directory, board: board)
         defer { watcher.stop() }
         try dashboard.run()
     }
