@@ -142,16 +142,6 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Run `id`'s training losses by step (for curves), in order.
-    public func trainingLosses(_ id: String) throws -> [(step: Int, loss: Double)] {
-        try with { db in
-            try db.query("SELECT step, loss FROM points WHERE run = ? AND loss IS NOT NULL ORDER BY step",
-                         [.text(id)]).compactMap { row in
-                row[0].int.flatMap { step in row[1].double.map { (step, $0) } }
-            }
-        }
-    }
-
     // MARK: measurements and results
 
     /// The measurement of run `id` at `point`, if one was taken at `step` with `settings`.

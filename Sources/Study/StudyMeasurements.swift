@@ -20,6 +20,11 @@ public struct CommonLoss: Sendable, Codable, Equatable {
     public var loss: Double
     /// The run that bounds it (reaches the least).
     public var limitedBy: String
+
+    /// The step of run `id`'s first evaluation at or below `limit`: where it is measured.
+    static func firstStep(of id: String, atOrBelow limit: Double, in store: RunStore) throws -> Int? {
+        try store.evaluations(id).first { $0.loss <= limit }?.step
+    }
 }
 
 /// Measures every chosen full-precision run at its first evaluation at or below its size's common
@@ -51,15 +56,15 @@ struct StudyMeasurements {
         try store.putResult(common, key: "common_loss")
         var jobs: [(StoredStudyRun, Point, Int, String)] = []
         for run in chosen {
-            let paths = RunPaths(checkpoint: checkpoint(run))
+            let paths = RunPaths(checkpoint: plan.checkpoint(of: run.id))
             if let limit = common.first(where: { $0.size == run.size })?.loss,
-               let step = try store.evaluations(run.id).first(where: { $0.loss <= limit })?.step {
+               let step = try CommonLoss.firstStep(of: run.id, atOrBelow: limit, in: store) {
                 jobs.append((run, .common, step, paths.evalSnapshot(step: step)))
             }
             jobs.append((run, .final, run.step, paths.checkpoint))
         }
         for run in runs where run.stage == .sweep && run.isFinished {
-            jobs.append((run, .sweep, run.step, checkpoint(run)))
+            jobs.append((run, .sweep, run.step, plan.checkpoint(of: run.id)))
         }
         onEvent(.measuring(runs: jobs.count))
         for (index, job) in jobs.enumerated() {
@@ -73,10 +78,6 @@ struct StudyMeasurements {
             onEvent(.measured(done: index + 1, total: jobs.count))
         }
         return true
-    }
-
-    private func checkpoint(_ run: StoredStudyRun) -> String {
-        (plan.directory as NSString).appendingPathComponent("runs/\(run.id)/run.safetensors")
     }
 
     /// Per size: the largest of the chosen runs' best validation losses.

@@ -31,6 +31,11 @@ public struct StudyPlan: Sendable {
         self.directory = directory
     }
 
+    /// Where run `id` keeps its checkpoint (its metrics log and snapshots sit beside it).
+    public func checkpoint(of id: String) -> String {
+        (directory as NSString).appendingPathComponent("runs/\(id)/run.safetensors")
+    }
+
     /// Optimizer steps for `model` at the study's tokens per parameter (at least 10).
     public func steps(for model: ModelConfig) -> Int {
         let tokens = spec.tokensPerParameter * Double(model.parameterCount)
@@ -52,7 +57,7 @@ public struct StudyPlan: Sendable {
         run.statsEvery = 0
         run.qat = qat
         run.snapshotEvals = true
-        run.save = (directory as NSString).appendingPathComponent("runs/\(run.id)/run.safetensors")
+        run.save = checkpoint(of: run.id)
         return PlannedRun(stage: stage, size: model.name, spec: run)
     }
 

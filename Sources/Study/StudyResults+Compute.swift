@@ -10,8 +10,9 @@ extension StudyResults {
         let choices = try store.result([RateChoice].self, key: "rates") ?? []
         let chosen = try chosenFullPrecision(runs, choices: choices)
         let settings = spec.ptq.key
+        let commonLoss = try store.result([CommonLoss].self, key: "common_loss") ?? []
         func measured(_ run: StoredStudyRun, _ point: StudyMeasurements.Point) throws -> StudyMeasurement? {
-            guard let step = try stepOf(run, point, store: store) else { return nil }
+            guard let step = try stepOf(run, point, commonLoss: commonLoss, store: store) else { return nil }
             return try store.measurement(StudyMeasurement.self, run: run.id, point: point.rawValue, step: step,
                                          settings: settings)
         }
@@ -24,7 +25,7 @@ extension StudyResults {
                             steps: StudyPlan(spec: spec, directory: "").steps(for: model))
             },
             optimizers: spec.optimizers, seeds: spec.seeds.count, rates: choices,
-            commonLoss: try store.result([CommonLoss].self, key: "common_loss") ?? [],
+            commonLoss: commonLoss,
             cells: [], correlations: [], fits: [], samples: [], sweep: [], propagation: [], scaling: [],
             scalingParameters: spec.scalingParameters)
         let qat = runs.filter { $0.qat && $0.isFinished }
@@ -84,11 +85,11 @@ extension StudyResults {
 
     /// The step at which `run` was measured at `point`: its first evaluation at or below the
     /// common loss, or its last step.
-    private static func stepOf(_ run: StoredStudyRun, _ point: StudyMeasurements.Point, store: RunStore) throws -> Int? {
+    private static func stepOf(_ run: StoredStudyRun, _ point: StudyMeasurements.Point, commonLoss: [CommonLoss],
+                               store: RunStore) throws -> Int? {
         guard point == .common else { return run.step }
-        guard let limit = try store.result([CommonLoss].self, key: "common_loss")?.first(where: { $0.size == run.size })?.loss
-        else { return nil }
-        return try store.evaluations(run.id).first { $0.loss <= limit }?.step
+        guard let limit = commonLoss.first(where: { $0.size == run.size })?.loss else { return nil }
+        return try CommonLoss.firstStep(of: run.id, atOrBelow: limit, in: store)
     }
 
     /// Each predictor's Pearson and Spearman correlation with the RTN increase, per size and
