@@ -1,45 +1,10 @@
-/* The bf16 GEMM entry point: CPU detection, workspace sizing, and the portable emulation. */
+/* The bf16 GEMM entry point (bf16 in, bf16 out): workspace sizing, the portable emulation, dispatch. */
 #include "bf16_internal.h"
 
 #include <cblas.h>
-#include <stdatomic.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-
-/* CPUID leaf 7 subleaf 0 EBX: AVX512F (16), AVX512BW (30), AVX512VL (31); subleaf 1 EAX bit 5:
- * AVX512_BF16. The OS must also save the state: CPUID.1 ECX.OSXSAVE (27) and XCR0 bits 1, 2
- * (SSE, AVX), 5, 6, 7 (opmask, upper ZMM0–15, ZMM16–31). */
-static int detect_avx512bf16(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return 0;
-    unsigned xcr0_lo, xcr0_hi;
-    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xE6u) != 0xE6u) return 0;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-    unsigned needed = (1u << 16) | (1u << 30) | (1u << 31);
-    if ((ebx & needed) != needed || eax < 1) return 0;
-    __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx);
-    return (eax >> 5) & 1;
-}
-#endif
-
-int ckernels_has_avx512bf16(void) {
-#if defined(__x86_64__)
-    // CPUID traps to the hypervisor on virtual machines (microseconds): ask once. Racing first
-    // calls store the same value.
-    static atomic_int cached = -1;
-    int has = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (has < 0) {
-        has = detect_avx512bf16();
-        atomic_store_explicit(&cached, has, memory_order_relaxed);
-    }
-    return has;
-#else
-    return 0;
-#endif
-}
+int ckernels_has_avx512bf16(void) { return (ckernels_cpu_features() & CKERNELS_CPU_AVX512_BF16) != 0; }
 
 static size_t emulated_workspace_size(int m, int n, int k) {
     return ((size_t)m * k + (size_t)k * n + (size_t)m * n) * sizeof(float);
@@ -58,15 +23,6 @@ static void widen(const uint16_t *src, int ld, int rows, int cols, float *dst) {
             memcpy(dst + (size_t)i * cols + j, &bits, sizeof bits);
         }
     }
-}
-
-/* fp32 → bf16, round to nearest, ties to even (as torch's c10::BFloat16); NaN stays a quiet NaN. */
-static uint16_t round_bf16(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((bits >> 16) | 0x40u);
-    bits += 0x7FFFu + ((bits >> 16) & 1u);
-    return (uint16_t)(bits >> 16);
 }
 
 /* The bf16 operands are exact in fp32 and so are their products (8 × 8 significant bits), so

@@ -57,6 +57,7 @@ public struct StudyPlan: Sendable {
         run.statsEvery = 0
         run.qat = qat
         run.snapshotEvals = true
+        run.precision = spec.precision
         run.save = checkpoint(of: run.id)
         return PlannedRun(stage: stage, size: model.name, spec: run)
     }

@@ -24,6 +24,8 @@ public struct StudySpec: Sendable, Equatable, Codable {
     public var evalBatches: Int = 8
     /// Data-parallel shards per run (part of each run's identity: sums are ordered by it).
     public var threads: Int = 1
+    /// Every run's matrix products (the paper trains in bf16 autocast; fp32 by default here).
+    public var precision: MatmulPrecision = .fp32
     public var lr = LearningRateGrid()
     /// What N counts in the scaling-law fit: non-embedding parameters (QuEST's choice, the
     /// default) or all of them.
@@ -37,7 +39,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq
+        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq, precision
         case tokensPerParameter = "tokens_per_parameter", evalPoints = "eval_points", evalBatches = "eval_batches"
         case scalingParameters = "scaling_parameters"
     }
@@ -56,6 +58,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
         evalPoints = try c.decodeIfPresent(Int.self, forKey: .evalPoints) ?? evalPoints
         evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? evalBatches
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+        precision = try c.decodeIfPresent(MatmulPrecision.self, forKey: .precision) ?? precision
         lr = try c.decodeIfPresent(LearningRateGrid.self, forKey: .lr) ?? lr
         scalingParameters = try c.decodeIfPresent(ParameterCount.self, forKey: .scalingParameters) ?? scalingParameters
         qat = try c.decodeIfPresent(QATSetting.self, forKey: .qat) ?? qat

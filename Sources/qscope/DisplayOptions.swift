@@ -29,6 +29,15 @@ struct DisplayOptions: ParsableArguments {
             ceiling = mode
         }
         if noColor { ceiling = ColorMode.none }
-        return DashboardOptions(theme: ThemeChoice(argument: theme), forceASCII: ascii, colorMode: ceiling)
+        var options = DashboardOptions(theme: ThemeChoice(argument: theme), forceASCII: ascii, colorMode: ceiling)
+        options.machine = Self.machine()
+        return options
+    }
+
+    /// `BLAS Cooperlake 97 GF/s`: the sgemm kernels and one thread's measured rate (about 20 ms
+    /// to measure), so a slow kernel choice shows where the user looks.
+    static func machine() -> String {
+        let peak = Benchmark.sgemmPeak(threads: 1, n: 512, repeats: 4)
+        return "BLAS \(BLASKernel.current.coreName) \(Int(peak.rounded())) GF/s"
     }
 }

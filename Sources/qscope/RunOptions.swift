@@ -26,6 +26,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Learning-rate schedule: \(ScheduleKind.choices) (default: trapezoidal, the study's).")
     var schedule: String?
 
+    @Option(help: "Matrix products: fp32, or bf16 (bf16 operands, fp32 accumulation, as the paper's autocast; default fp32).")
+    var precision: String?
+
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Steps between validation evaluations (default: 50).")
     var evalEvery: Int?
 
@@ -67,6 +70,7 @@ struct RunOptions: ParsableArguments {
         o.steps = steps
         o.learningRate = lr
         o.schedule = try schedule.map(ScheduleKind.init(named:))
+        o.precision = try precision.map(MatmulPrecision.init(named:))
         o.batch = shape.batch
         o.seq = shape.seq
         o.seed = data.seed
@@ -204,6 +208,7 @@ struct RunOptions: ParsableArguments {
         case .statsEvery: return o.statsEvery != nil
         case .saveAtLoss: return o.saveAtLoss != nil
         case .snapshotEvals: return o.snapshotEvals != nil
+        case .precision: return o.precision != nil
         case .qatMethod: return o.qat?.method != nil
         case .qatBits: return o.qat?.bits != nil
         case .qatActBits: return o.qat?.actBits != nil

@@ -6,8 +6,10 @@ import Testing
 /// The live probe inside a real trainer: what it publishes, when, and on request.
 @Suite("Study probe")
 struct StudyProbeTests {
-    static func trainer(steps: Int, interval: Int, board: RunBoard, control: RunControl) throws -> Trainer {
+    static func trainer(steps: Int, interval: Int, board: RunBoard, control: RunControl,
+                        precision: MatmulPrecision = .fp32, qat: QATConfig? = nil) throws -> Trainer {
         var config = RunSpec(model: ModelConfig(name: "p", width: 48, layers: 2))
+        (config.precision, config.qat) = (precision, qat)
         config.batch = 4
         config.seq = 32
         config.steps = steps
@@ -43,6 +45,22 @@ struct StudyProbeTests {
         #expect(run.probeSeconds > 0 && run.activity == nil)
         print("probe: \(run.probeSeconds) s of \(run.elapsed) s; R_L \(propagation.outputError); "
               + "PTQ \(ptq.fullPrecision) → \(ptq.rtn)")
+    }
+
+    /// QAT and the probe on a bf16-trained model: the run learns, and every measurement exists
+    /// and is finite (the probe itself measures in fp32).
+    @Test func probesABF16QATRun() throws {
+        let board = RunBoard()
+        let trainer = try Self.trainer(steps: 30, interval: 15, board: board, control: RunControl(), precision: .bf16,
+                                       qat: QATConfig(method: .quest))
+        #expect(trainer.run() == .finished)
+        let run = try #require(board.snapshot(id: 0))
+        let first = try #require(run.trainHistory.points.first?.value), last = try #require(run.trainLoss)
+        let layers = try #require(run.layers), ptq = try #require(run.ptq)
+        print("bf16 QuEST: train loss \(first) → \(last); PTQ \(ptq.fullPrecision) → RTN \(ptq.rtn)")
+        #expect(last < first - 0.5)
+        #expect((0..<12).allSatisfy { layers.value(.quantError, layer: $0) > 0 && layers.value(.kurtosis, layer: $0).isFinite })
+        #expect(ptq.fullPrecision.isFinite && ptq.rtn.isFinite && run.propagation?.outputError.isFinite == true)
     }
 
     @Test func measuresOnRequestWhilePaused() throws {

@@ -123,7 +123,7 @@ struct GPTQTests {
         for i in 0..<cols { m[i * cols + i] += 1 }
         let s = (0..<cols).map { _ in Float(0.2 + 1.8 * rng.nextDouble()) }
         var x = [Float](repeating: 0, count: samples * cols)
-        BLAS.matmulAB(g, m, &x, m: samples, n: cols, k: cols)
+        Matmul.fp32.ab(g, m, &x, m: samples, n: cols, k: cols)
         for r in 0..<samples { for c in 0..<cols { x[r * cols + c] *= s[c] } }
         return x
     }

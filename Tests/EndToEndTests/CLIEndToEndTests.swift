@@ -237,7 +237,8 @@ struct StudyCommandsEndToEndTests {
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
     func benchReportsEveryOptimizer() throws {
-        let result = try QScopeBinary.run(["bench", "--model", "tiny", "--optimizer", "all", "--seconds", "0.1", "--json"])
+        let result = try QScopeBinary.run(["bench", "--model", "tiny", "--optimizer", "all", "--seconds", "0.1",
+                                           "--late-step", "30", "--precision", "bf16", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -246,6 +247,8 @@ struct StudyCommandsEndToEndTests {
         for row in rows {
             #expect((row["tokens_per_s"] as? Double ?? 0) > 0)
             #expect((row["state_bytes_per_param"] as? Double ?? 0) >= 4)
+            #expect((row["late_tokens_per_s"] as? Double ?? 0) > 0 && row["late_step"] as? Int == 30)
+            #expect(row["precision"] as? String == "bf16" && (row["blas"] as? String ?? "").contains("kernels"))
         }
     }
 

@@ -225,10 +225,13 @@ struct DashboardStateTests {
         _ = state.apply(.formPreviousValue)
         #expect(state.form?.bits == 3)
         _ = state.apply(.formNextField)
+        _ = state.apply(.formNextValue)
+        #expect(state.form?.precision == .bf16)
+        _ = state.apply(.formNextField)
         #expect(state.form?.field == .optimizer)  // wraps
         _ = state.apply(.formPreviousField)
-        #expect(state.form?.field == .bits)
-        #expect(state.apply(.formSubmit) == .start(.form(.psgd, "xs", lr: 3e-4, qat: .quest, bits: 3)))
+        #expect(state.form?.field == .precision)
+        #expect(state.apply(.formSubmit) == .start(.form(.psgd, "xs", lr: 3e-4, qat: .quest, bits: 3, precision: .bf16)))
         #expect(state.form == nil)
     }
 

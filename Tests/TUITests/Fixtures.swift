@@ -70,8 +70,9 @@ struct SplitMix64: RandomNumberGenerator {
 extension RunOverrides {
     /// What the new-run form submits for these fields.
     static func form(_ optimizer: OptimizerKind, _ model: String, lr: Float? = nil, qat: QATMethod? = nil,
-                     bits: Int = 4) -> RunOverrides {
+                     bits: Int = 4, precision: MatmulPrecision = .fp32) -> RunOverrides {
         var request = RunOverrides()
+        request.precision = precision
         request.optimizer = .one(optimizer)
         request.model = model
         request.learningRate = lr

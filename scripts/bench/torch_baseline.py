@@ -2,8 +2,9 @@
 """PyTorch eager speed anchor for `qscope bench`: same model, same sizes, same optimizers.
 
 Trains the qscope architecture (scripts/golden/olmo_ref.py, fast path: SDPA and
-F.rms_norm) in fp32 on the CPU with one of the study's six optimizers, built as
-the study's code builds them (scripts/bench/optimizers.py), and times forward,
+F.rms_norm) on the CPU, in fp32 or (--precision bf16) the paper's mixed
+precision, with one of the study's six optimizers, built as the study's code
+builds them (scripts/bench/optimizers.py), and times forward,
 backward and the optimizer step (step + zero_grad of every optimizer object)
 separately. Phase times are medians over the timed steps, so one slow step
 (page faults, a noisy neighbour) does not move them; the optimizer time is
@@ -13,6 +14,13 @@ use the mean (scripts/bench/compare.py).
 
     python3 scripts/bench/torch_baseline.py --model all --steps 20
     python3 scripts/bench/torch_baseline.py --model s --optimizer all --json
+    python3 scripts/bench/torch_baseline.py --model m --precision bf16
+
+--precision bf16 is the paper's mixed precision: forward and loss run under
+torch.autocast(device_type="cpu", dtype=torch.bfloat16), backward outside it
+(as PyTorch recommends: it runs each op's gradient in the dtype its forward
+used); parameters, gradients and optimizer states stay fp32. The phases are
+timed exactly as in fp32, so the autocast casts count in forward and backward.
 
 --compile wraps the model in torch.compile; it is off by default because
 Inductor needs a working C++ toolchain and minutes of compilation, and the
@@ -22,6 +30,7 @@ point of this script is the eager number qscope is compared against.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -70,6 +79,9 @@ def bench(name: str, optimizer: str, args) -> dict:
                             eps=args.eps, weight_decay=args.weight_decay, shampoo_src=args.shampoo_src,
                             psgd_schedule_step=args.psgd_schedule_step)
     run = torch.compile(model) if args.compile else model
+    # bf16: autocast, entered anew each step (its cast cache lives for one entry); fp32: nothing.
+    autocast = (lambda: torch.autocast(device_type="cpu", dtype=torch.bfloat16)) if args.precision == "bf16" \
+        else contextlib.nullcontext
     data = batches(args, g)
     steps = args.steps
     warmup = args.warmup if args.warmup is not None else (20 if optimizer == "shampoo" else 10)
@@ -79,8 +91,9 @@ def bench(name: str, optimizer: str, args) -> dict:
     for step in range(warmup + steps):
         tokens, targets = next(data)  # outside the timers: data is not the model's cost
         t0 = time.perf_counter()
-        logits = run(tokens)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg.vocab), targets.reshape(-1))
+        with autocast():  # forward and loss; backward outside, as PyTorch recommends
+            logits = run(tokens)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg.vocab), targets.reshape(-1))
         t1 = time.perf_counter()
         loss.backward()
         t2 = time.perf_counter()
@@ -109,6 +122,7 @@ def bench(name: str, optimizer: str, args) -> dict:
         "batch": args.batch,
         "seq": args.seq,
         "threads": args.threads,
+        "precision": args.precision,
         "steps": steps,
         "warmup": warmup,
         "tokens_per_s": round(args.batch * args.seq / step_s, 1),  # from the median step
@@ -130,7 +144,7 @@ def bench(name: str, optimizer: str, args) -> dict:
 
 
 def print_table(rows: list[dict], args) -> None:
-    print(f"torch {torch.__version__}  fp32 {'compiled' if args.compile else 'eager'}  "
+    print(f"torch {torch.__version__}  {args.precision} {'compiled' if args.compile else 'eager'}  "
           f"threads {args.threads}  batch {args.batch} x seq {args.seq}  "
           f"{args.steps} timed steps; phase times are medians, 'opt mean' includes refreshes")
     head = (f"{'model':6s} {'optimizer':9s} {'params':>10s} {'tokens/s':>9s} {'step ms':>8s} {'fwd ms':>7s} "
@@ -155,6 +169,9 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=None,
                     help="untimed steps first (default 10; 20 for shampoo, whose preconditioning starts at step 20)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="fp32 (default), or bf16: the paper's mixed precision, autocast to bfloat16 around "
+                         "forward and loss; parameters and optimizer states stay fp32")
     ap.add_argument("--lr", type=float, default=None,
                     help="the coupled learning rate k (default per optimizer, see optimizers.DEFAULT_LR)")
     ap.add_argument("--momentum", type=float, default=0.9, help="study CLI default 0.9")

@@ -48,4 +48,57 @@ void ckernels_bf16_gemm(int emulate, ckernels_product product, int m, int n, int
                         const uint16_t *a, int lda, const uint16_t *b, int ldb, float beta,
                         const uint16_t *d, int ldd, uint16_t *c, int ldc, void *workspace);
 
+/* CPU features this process may use (CPUID and the OS's XCR0 agree), as CKERNELS_CPU_* bits;
+ * 0 off x86-64. */
+enum {
+    CKERNELS_CPU_SSE3 = 1 << 0,
+    CKERNELS_CPU_AVX = 1 << 1,
+    /* AVX2 and FMA3 together (Haswell and later, Zen). */
+    CKERNELS_CPU_AVX2_FMA = 1 << 2,
+    /* AVX-512 F, CD, DQ, BW and VL (Skylake-SP and later, Zen 4). */
+    CKERNELS_CPU_AVX512 = 1 << 3,
+    CKERNELS_CPU_AVX512_BF16 = 1 << 4,
+    /* AMX-TILE and AMX-BF16 with the tile state enabled by the OS (Sapphire Rapids and later). */
+    CKERNELS_CPU_AMX_BF16 = 1 << 5,
+};
+unsigned ckernels_cpu_features(void);
+
+/* The CPUID display family and model (e.g. 6 and 207 for Emerald Rapids); 0 when unknown. */
+int ckernels_cpu_signature(int *family, int *model);
+
+/* Asks Linux for AMX tile state for this process; 1 when granted. */
+int ckernels_request_amx(void);
+
+/* Sets (on != 0) or clears FTZ and DAZ in this thread's MXCSR: denormal floats read and
+ * written as zero, as torch.set_flush_denormal(True) does. */
+void ckernels_flush_denormals(int on);
+/* 1 when this thread flushes denormals (FTZ and DAZ both set). */
+int ckernels_flushing_denormals(void);
+
+/*
+ * Mixed-precision training products with the numerics of PyTorch's CPU bf16 autocast: fp32
+ * operands rounded to bf16 (round to nearest, ties to even), the products accumulated in fp32,
+ * and C = alpha·acc + beta·C written in fp32 (no rounding of the result). The same two paths:
+ * - native: the operands are rounded while they are packed into vdpbf16ps pairs (vcvtne2ps2bf16,
+ *   which, like vdpbf16ps, treats denormals as zero; the emulation keeps them), in cache blocks
+ *   of at most ~1.5 MB together whatever the shape;
+ * - emulated: op(A) and op(B) rounded into fp32 copies ((m·k + k·n)·4 bytes, which is what sizes
+ *   the workspace for any but tiny shapes), then OpenBLAS sgemm.
+ * The results agree up to the fp32 summation order (and denormal operands). Single-threaded;
+ * one call per workspace at a time.
+ */
+
+/* Bytes of scratch ckernels_sgemm_bf16 needs (either path). */
+size_t ckernels_sgemm_bf16_workspace_size(int m, int n, int k);
+
+/* C (m×n, fp32, row-major) = alpha·bf16(op(A))·bf16(op(B)) + beta·C, products accumulated in fp32.
+ * op(A) is m×k: A is stored m×k (lda ≥ k) or, when trans_a, k×m (lda ≥ m).
+ * op(B) is k×n: B is stored k×n (ldb ≥ n) or, when trans_b, n×k (ldb ≥ k).
+ * emulate != 0 forces the portable path (operands rounded to bf16 into fp32 scratch, then OpenBLAS
+ * cblas_sgemm); otherwise the AVX512-BF16 path runs when ckernels_has_avx512bf16() is 1. beta == 0
+ * does not read C (it may hold NaN). c must not overlap a or b. m, n, k ≥ 1. */
+void ckernels_sgemm_bf16(int emulate, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+                         void *workspace);
+
 #endif

@@ -67,6 +67,11 @@ public final class DataParallelModel {
         for shard in shards { shard.setQAT(qatWeights, refreshes: false) }
     }
 
+    /// Multiplies at `precision` in every shard (see `Transformer.setPrecision`).
+    public func setPrecision(_ precision: MatmulPrecision, path: BFloat16.Path = .best) {
+        for shard in shards { shard.setPrecision(precision, path: path) }
+    }
+
     /// Mean loss over the whole batch.
     @discardableResult
     public func forward() -> Double {
@@ -116,7 +121,11 @@ public final class DataParallelModel {
         }
         withoutActuallyEscaping(body) { body in
             let shared = ShardWork(body: body)
-            DispatchQueue.concurrentPerform(iterations: shards.count) { shared.body($0) }
+            // Dispatch's worker threads do not inherit the trainer's MXCSR: flush denormals on each.
+            DispatchQueue.concurrentPerform(iterations: shards.count) {
+                CPU.flushDenormals()
+                shared.body($0)
+            }
         }
     }
 }

@@ -25,6 +25,10 @@ public final class Transformer {
     /// Sees every linear layer's input (N rows of its in-features) during `forward`, before any
     /// quantization: the activation tap the analysis builds on.
     public var inputTap: ((LinearID, UnsafePointer<Float>, Int, Int) -> Void)?
+    /// The products of forward and backward (`setPrecision`); fp32 until set.
+    public private(set) var matmul = Matmul.fp32
+    /// The bf16 kernels' scratch, owned here (one product at a time: one shard, one thread).
+    private var matmulWorkspace: UnsafeMutableRawPointer?
     private let rope: RoPE
     private let blockOffsets: [BlockOffsets]
     private let wteOffset: Int
@@ -76,6 +80,24 @@ public final class Transformer {
     deinit {
         tokens.deallocate()
         targets.deallocate()
+        matmulWorkspace?.deallocate()
+    }
+
+    /// Multiplies at `precision` from the next `forward` on; `path` picks the bf16 kernels
+    /// (the portable emulation for tests, else the fastest this CPU has).
+    public func setPrecision(_ precision: MatmulPrecision, path: BFloat16.Path = .best) {
+        matmulWorkspace?.deallocate()
+        matmulWorkspace = nil
+        guard precision == .bf16 else {
+            matmul = .fp32
+            return
+        }
+        // Every product here has each dimension at most the largest of rows, widths, vocab, T.
+        let c = config, largest = max(batch * seq, c.mlpWidth, c.vocab, c.width, c.heads * c.headDim, seq)
+        let bytes = Matmul.workspaceBytes(rows: largest, cols: largest, inner: largest)
+        let workspace = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        matmulWorkspace = workspace
+        matmul = .bf16(path: path, workspace: workspace, bytes: bytes)
     }
 
     /// Bytes of activation and gradient scratch held for this (B, T).
@@ -120,28 +142,28 @@ public final class Transformer {
             func input(_ kind: LinearKind, _ x: UnsafePointer<Float>, _ width: Int) -> UnsafePointer<Float> {
                 linearInput(LinearID(layer: l, kind: kind), x, width: width)
             }
-            Linear.forward(out: blk.q.data, inp: input(.q, x, c.width), weight: w + o.q, n: n, inFeatures: c.width, outFeatures: qw)
+            Linear.forward(out: blk.q.data, inp: input(.q, x, c.width), weight: w + o.q, n: n, inFeatures: c.width, outFeatures: qw, matmul: matmul)
             Linear.forward(out: blk.k.data, inp: input(.k, x, c.width), weight: w + o.k, n: n, inFeatures: c.width,
-                           outFeatures: c.kvWidth)
+                           outFeatures: c.kvWidth, matmul: matmul)
             Linear.forward(out: blk.v.data, inp: input(.v, x, c.width), weight: w + o.v, n: n, inFeatures: c.width,
-                           outFeatures: c.kvWidth)
+                           outFeatures: c.kvWidth, matmul: matmul)
             rope.apply(blk.q.data, batch: batch, heads: c.heads)
             rope.apply(blk.k.data, batch: batch, heads: c.kvHeads)
             Attention.l2NormalizeForward(blk.q.data, invNorm: blk.qInvNorm.data, vectors: n * c.heads, dim: c.headDim)
             Attention.l2NormalizeForward(blk.k.data, invNorm: blk.kInvNorm.data, vectors: n * c.kvHeads, dim: c.headDim)
             Attention.forward(out: blk.attnOut.data, probs: blk.probs.data, q: blk.q.data, k: blk.k.data,
-                              v: blk.v.data, scale: w + o.qkScale, shape: attentionShape)
+                              v: blk.v.data, scale: w + o.qkScale, shape: attentionShape, matmul: matmul)
             Linear.forward(out: blk.attnProj.data, inp: input(.o, blk.attnOut.data, qw), weight: w + o.o, n: n,
-                           inFeatures: qw, outFeatures: c.width)
+                           inFeatures: qw, outFeatures: c.width, matmul: matmul)
             RMSNorm.forward(out: blk.mid.data, rstd: blk.attnRstd.data, inp: blk.attnProj.data,
                             gain: w + o.attnGain, n: n, c: c.width, eps: c.normEps)
             Kernels.add(x, into: blk.mid.data, count: n * c.width)
             // MLP sub-layer.
             Linear.forward(out: blk.up.data, inp: input(.up, blk.mid.data, c.width), weight: w + o.up, n: n,
-                           inFeatures: c.width, outFeatures: c.mlpWidth)
+                           inFeatures: c.width, outFeatures: c.mlpWidth, matmul: matmul)
             ReLUSquared.forward(out: blk.act.data, inp: blk.up.data, count: n * c.mlpWidth)
             Linear.forward(out: blk.down.data, inp: input(.down, blk.act.data, c.mlpWidth), weight: w + o.down, n: n,
-                           inFeatures: c.mlpWidth, outFeatures: c.width)
+                           inFeatures: c.mlpWidth, outFeatures: c.width, matmul: matmul)
             RMSNorm.forward(out: output, rstd: blk.mlpRstd.data, inp: blk.down.data,
                             gain: w + o.mlpGain, n: n, c: c.width, eps: c.normEps)
             Kernels.add(blk.mid.data, into: output, count: n * c.width)
@@ -150,7 +172,7 @@ public final class Transformer {
                         gain: w + normGainOffset, n: n, c: c.width, eps: c.normEps)
         let head = headOperands(table: w + wteOffset, normed: acts.normed.data)
         Linear.forward(out: acts.logits.data, inp: head.input, weight: head.weight, n: n,
-                       inFeatures: c.width, outFeatures: c.vocab)
+                       inFeatures: c.width, outFeatures: c.vocab, matmul: matmul)
         return CrossEntropy.forward(logits: acts.logits.data, losses: acts.losses.data,
                                     targets: targets.baseAddress!, n: n, v: c.vocab)
     }
@@ -173,7 +195,7 @@ public final class Transformer {
         // Head (tied): dwte = dlogitsᵀ·normed, d(normed) = dlogits·wte.
         Linear.backward(dinp: dBranch, dweight: g + wteOffset, dout: acts.logits.data,
                         inp: acts.normed.data, weight: w + wteOffset, n: n, inFeatures: c.width,
-                        outFeatures: c.vocab)
+                        outFeatures: c.vocab, matmul: matmul)
         acts.dResidual.zero()
         RMSNorm.backward(dinp: dRes, dgain: g + normGainOffset, dout: dBranch, inp: acts.residualOut.data,
                          gain: w + normGainOffset, rstd: acts.normRstd.data, n: n, c: c.width)
@@ -186,14 +208,14 @@ public final class Transformer {
                              gain: w + o.mlpGain, rstd: blk.mlpRstd.data, n: n, c: c.width)
             Linear.backward(dinp: acts.dAct.data, dweight: g + o.down, dout: dBranch,
                             inp: savedInput(id(.down), blk.act.data), weight: w + o.down, n: n,
-                            inFeatures: c.mlpWidth, outFeatures: c.width)
+                            inFeatures: c.mlpWidth, outFeatures: c.width, matmul: matmul)
             qatWeightBackward(id(.down), g + o.down, offset: o.down, rows: c.width, cols: c.mlpWidth)
             qatInputBackward(id(.down), acts.dAct.data, width: c.mlpWidth)
             ReLUSquared.backward(dinp: acts.dUp.data, dout: acts.dAct.data, inp: blk.up.data,
                                  count: n * c.mlpWidth)
             Linear.backward(dinp: dQuantized ?? dRes, dweight: g + o.up, dout: acts.dUp.data,
                             inp: savedInput(id(.up), blk.mid.data), weight: w + o.up, n: n, inFeatures: c.width,
-                            outFeatures: c.mlpWidth, accumulateInput: dQuantized == nil)
+                            outFeatures: c.mlpWidth, accumulateInput: dQuantized == nil, matmul: matmul)
             qatWeightBackward(id(.up), g + o.up, offset: o.up, rows: c.mlpWidth, cols: c.width)
             if let dQuantized { qatInputBackward(id(.up), dQuantized, width: c.width, accumulate: dRes) }
             // Attention sub-layer: mid = x + RMSNorm(attnProj).
@@ -202,13 +224,13 @@ public final class Transformer {
                              gain: w + o.attnGain, rstd: blk.attnRstd.data, n: n, c: c.width)
             Linear.backward(dinp: acts.dAttnOut.data, dweight: g + o.o, dout: dBranch,
                             inp: savedInput(id(.o), blk.attnOut.data), weight: w + o.o, n: n, inFeatures: qw,
-                            outFeatures: c.width)
+                            outFeatures: c.width, matmul: matmul)
             qatWeightBackward(id(.o), g + o.o, offset: o.o, rows: c.width, cols: qw)
             qatInputBackward(id(.o), acts.dAttnOut.data, width: qw)
             Attention.backward(dq: acts.dq.data, dk: acts.dk.data, dv: acts.dv.data,
                                dscale: g + o.qkScale, dout: acts.dAttnOut.data, probs: blk.probs.data,
                                q: blk.q.data, k: blk.k.data, v: blk.v.data, scale: w + o.qkScale,
-                               scratch: acts.dScores.data, shape: attentionShape)
+                               scratch: acts.dScores.data, shape: attentionShape, matmul: matmul)
             Attention.l2NormalizeBackward(acts.dq.data, normalized: blk.q.data, invNorm: blk.qInvNorm.data,
                                           vectors: n * c.heads, dim: c.headDim)
             Attention.l2NormalizeBackward(acts.dk.data, normalized: blk.k.data, invNorm: blk.kInvNorm.data,
@@ -218,11 +240,11 @@ public final class Transformer {
             // q, k and v share one input, so their input gradients sum before its quantizer's backward.
             let x = savedInput(id(.q), blk.input.data), dx = dQuantized ?? dRes
             Linear.backward(dinp: dx, dweight: g + o.q, dout: acts.dq.data, inp: x, weight: w + o.q,
-                            n: n, inFeatures: c.width, outFeatures: qw, accumulateInput: dQuantized == nil)
+                            n: n, inFeatures: c.width, outFeatures: qw, accumulateInput: dQuantized == nil, matmul: matmul)
             Linear.backward(dinp: dx, dweight: g + o.k, dout: acts.dk.data, inp: x, weight: w + o.k,
-                            n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true)
+                            n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true, matmul: matmul)
             Linear.backward(dinp: dx, dweight: g + o.v, dout: acts.dv.data, inp: x, weight: w + o.v,
-                            n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true)
+                            n: n, inFeatures: c.width, outFeatures: c.kvWidth, accumulateInput: true, matmul: matmul)
             qatWeightBackward(id(.q), g + o.q, offset: o.q, rows: qw, cols: c.width)
             qatWeightBackward(id(.k), g + o.k, offset: o.k, rows: c.kvWidth, cols: c.width)
             qatWeightBackward(id(.v), g + o.v, offset: o.v, rows: c.kvWidth, cols: c.width)

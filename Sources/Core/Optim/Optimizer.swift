@@ -131,7 +131,11 @@ public final class Optimizer {
         let lanes = self.lanes
         withoutActuallyEscaping(update) { update in
             let work = TensorWork(update: update)
-            DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in lanes[lane].forEach(work.update) }
+            // Dispatch's worker threads do not inherit the trainer's MXCSR: flush denormals on each.
+            DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in
+                CPU.flushDenormals()
+                lanes[lane].forEach(work.update)
+            }
         }
     }
 

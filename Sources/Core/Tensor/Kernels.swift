@@ -1,6 +1,6 @@
 /// Elementwise kernels for hot loops: branch-free, allocation-free, written so LLVM vectorises them.
 public enum Kernels {
-    /// e^x to about 1 ulp for x in [-87.3, 88.7] (inputs are clamped to that range).
+    /// e^x to about 1 ulp for x in [-87.3, 88.7]; 0 below (never a denormal), e^88.7 above.
     ///
     /// Cephes' `expf`: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n built
     /// in the exponent bits. Unlike a libm call it inlines and vectorises, which matters because
@@ -22,7 +22,11 @@ public enum Kernels {
         p = p * r + 5.000_000_12e-1
         let er = p * r * r + r + 1
         let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
-        return er * scale
+        // Below the clamp the true value is under 1.2e-38: return 0, not the clamp's e^-87.3. A
+        // softmax dividing that floor by its sum would turn every strongly suppressed logit into
+        // a denormal, which costs a microcode assist per use on many CPUs (a run whose logits
+        // span more than ~90 nats, as Scion's do, slowed 3–4× on Intel; docs/platform.md).
+        return x < -87.3 ? 0 : er * scale
     }
 
     /// x[i] ← e^(x[i] − shift); returns the sum of the new values.

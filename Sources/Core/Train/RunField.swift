@@ -12,6 +12,7 @@ public enum RunField: String, CaseIterable, Sendable {
     case statsEvery = "stats_every"
     case saveAtLoss = "save_at_loss"
     case snapshotEvals = "snapshot_evals"
+    case precision
     case qatMethod = "qat.method"
     case qatBits = "qat.bits"
     case qatActBits = "qat.act_bits"

@@ -130,6 +130,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     /// Keep a checkpoint and a parameter snapshot at every evaluation.
     public var snapshotEvals: Bool?
     public var qat: QATOverrides?
+    public var precision: MatmulPrecision?
 
     public init() {}
 
@@ -137,7 +138,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         case optimizer, model, schedule, batch, seq, steps, seed, corpus, hyper, threads, save, qat
         case learningRate = "lr", weightDecay = "weight_decay", evalEvery = "eval_every"
         case evalBatches = "eval_batches", logEvery = "log_every", statsEvery = "stats_every"
-        case saveAtLoss = "save_at_loss", snapshotEvals = "snapshot_evals"
+        case saveAtLoss = "save_at_loss", snapshotEvals = "snapshot_evals", precision
     }
 
     /// The keys a run file may use, for its unknown-key errors.
@@ -165,6 +166,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         out.save = save ?? base.save
         out.saveAtLoss = saveAtLoss ?? base.saveAtLoss
         out.snapshotEvals = snapshotEvals ?? base.snapshotEvals
+        out.precision = precision ?? base.precision
         if let baseHyper = base.hyper {
             out.hyper = Hyper(baseHyper.values.merging(hyper?.values ?? [:]) { _, mine in mine })
         }
@@ -195,6 +197,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         if let threads { spec.threads = threads }
         if let saveAtLoss { spec.saveAtLoss = saveAtLoss }
         if let snapshotEvals { spec.snapshotEvals = snapshotEvals }
+        if let precision { spec.precision = precision }
         if let qat, !qat.isEmpty { spec.qat = try qat.config() }
     }
 }

@@ -49,6 +49,9 @@ public struct RunSpec: Sendable, Equatable {
     /// full checkpoint (so a killed run resumes from its last evaluation). Studies do, to find
     /// each run's first checkpoint at the common loss afterwards.
     public var snapshotEvals = false
+    /// The arithmetic of the model's matrix products: fp32, or bf16 operands with fp32
+    /// accumulation as the paper trains (`MatmulPrecision`).
+    public var precision: MatmulPrecision = .fp32
 
     /// `optimizer` on `model` at its tuned peak learning rate, with the study's defaults.
     public init(model: ModelConfig, optimizer: OptimizerKind = .adamw) {
@@ -137,7 +140,7 @@ extension RunSpec: Codable {
         case model, optimizer, hyper, schedule, batch, seq, steps, seed, corpus, threads, qat, save
         case learningRate = "learning_rate", evalEvery = "eval_every", evalBatches = "eval_batches"
         case logEvery = "log_every", statsEvery = "stats_every", saveAtLoss = "save_at_loss"
-        case snapshotEvals = "snapshot_evals"
+        case snapshotEvals = "snapshot_evals", precision
     }
 
     /// Fields a file lacks (it was written before they existed) take their defaults.
@@ -162,6 +165,35 @@ extension RunSpec: Codable {
         qat = try c.decodeIfPresent(QATConfig.self, forKey: .qat)
         save = try c.decodeIfPresent(String.self, forKey: .save)
         snapshotEvals = try c.decodeIfPresent(Bool.self, forKey: .snapshotEvals) ?? false
+        precision = try c.decodeIfPresent(MatmulPrecision.self, forKey: .precision) ?? .fp32
+    }
+}
+
+extension RunSpec {
+    /// Every field; precision only when not fp32, so the specs (and ids) of runs stored before
+    /// it existed stay as they were.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(hyper, forKey: .hyper)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(schedule, forKey: .schedule)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(seed, forKey: .seed)
+        try c.encodeIfPresent(corpus, forKey: .corpus)
+        try c.encode(evalEvery, forKey: .evalEvery)
+        try c.encode(evalBatches, forKey: .evalBatches)
+        try c.encode(logEvery, forKey: .logEvery)
+        try c.encode(statsEvery, forKey: .statsEvery)
+        try c.encode(threads, forKey: .threads)
+        try c.encodeIfPresent(saveAtLoss, forKey: .saveAtLoss)
+        try c.encodeIfPresent(qat, forKey: .qat)
+        try c.encodeIfPresent(save, forKey: .save)
+        try c.encode(snapshotEvals, forKey: .snapshotEvals)
+        if precision != .fp32 { try c.encode(precision, forKey: .precision) }
     }
 }
 

@@ -32,6 +32,7 @@ public final class Trainer {
         optimizer = try spec.optimizer.make(layout: model.layout, hyper: spec.hyper)
         optimizer.threads = spec.threads
         try model.setQAT(spec.qat.map(QATPlan.init))
+        model.setPrecision(spec.precision)
         sampler = try BatchSampler(corpus: corpus, batch: spec.batch, seq: spec.seq, seed: spec.seed)
         schedule = spec.schedule.schedule
         self.board = board

@@ -31,6 +31,9 @@ public final class TrainerThread: Sendable {
         let ready = DispatchSemaphore(value: 0)
         let startError = Mutex<Error?>(nil)
         let thread = Thread {
+            // Denormals cost a microcode assist per operation on many CPUs; training never
+            // needs values below 1.2e-38 (docs/platform.md §Denormals).
+            CPU.flushDenormals()
             let trainer: Trainer
             do {
                 trainer = try make()

@@ -209,7 +209,8 @@ public final class Dashboard {
     }
 
     func makeView(glyphs: GlyphSet, colorMode: ColorMode) -> DashboardView {
-        DashboardView(theme: theme, glyphs: glyphs, colorMode: colorMode,
-                      minimumSize: options.minimumSize)
+        var view = DashboardView(theme: theme, glyphs: glyphs, colorMode: colorMode, minimumSize: options.minimumSize)
+        view.machine = options.machine
+        return view
     }
 }

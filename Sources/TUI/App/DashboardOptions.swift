@@ -9,6 +9,8 @@ public struct DashboardOptions: Equatable, Sendable {
     public var minimumSize: Size
     /// Milliseconds between frames (the input wait), about 30 Hz by default.
     public var tickMilliseconds: Int32
+    /// The machine's kernels for the status line (`DashboardView.machine`).
+    public var machine: String?
 
     public init(theme: ThemeChoice = .named("default"), forceASCII: Bool = false,
                 colorMode: ColorMode? = nil, minimumSize: Size = Size(width: 60, height: 16),

@@ -13,6 +13,9 @@ public struct DashboardView: Sendable {
     public var colorMode: ColorMode
     public var keyMap: KeyMap
     public var minimumSize: Size
+    /// The machine's matrix kernels and their measured peak, e.g. `BLAS Cooperlake 97 GF/s`,
+    /// shown at the right of the status line; nil shows nothing.
+    public var machine: String?
 
     public init(theme: Theme = .builtIn, glyphs: GlyphSet, colorMode: ColorMode,
                 keyMap: KeyMap = .dashboard, minimumSize: Size = Size(width: 60, height: 16)) {
@@ -75,7 +78,7 @@ public struct DashboardView: Sendable {
     }
 
     private func statusLine(_ runs: [RunSnapshot], state: DashboardState) -> StatusLine {
-        let right = "\(glyphs.rawValue)\(glyphs.separator)\(colorMode.label)"
+        let right = [machine, glyphs.rawValue, colorMode.label].compactMap { $0 }.joined(separator: glyphs.separator)
         if let confirm = state.confirm {
             return StatusLine(left: confirm.prompt, right: right, style: palette.statusBar,
                               leftStyle: palette.statusBar.bolded())

@@ -4,7 +4,7 @@ import Foundation
 /// The new-run form's fields and their values; a value edited by actions, like the state.
 public struct RunForm: Equatable, Sendable {
     public enum Field: Int, CaseIterable, Sendable {
-        case optimizer, model, learningRate, qat, bits
+        case optimizer, model, learningRate, qat, bits, precision
 
         public var label: String {
             switch self {
@@ -13,6 +13,7 @@ public struct RunForm: Equatable, Sendable {
             case .learningRate: return "lr"
             case .qat: return "QAT"
             case .bits: return "bits"
+            case .precision: return "precision"
             }
         }
     }
@@ -33,9 +34,12 @@ public struct RunForm: Equatable, Sendable {
     /// nil: full precision.
     public var qat: QATMethod?
     public var bits: Int
+    /// The matrix products' arithmetic (fp32 or bf16 mixed precision).
+    public var precision: MatmulPrecision
 
     public init(optimizer: OptimizerKind = .adamw, model: String = "tiny", learningRate: String = "",
-                qat: QATMethod? = nil, bits: Int = 4, field: Field = .optimizer) {
+                qat: QATMethod? = nil, bits: Int = 4, precision: MatmulPrecision = .fp32, field: Field = .optimizer) {
+        self.precision = precision
         self.optimizer = optimizer
         self.model = model
         self.learningRate = learningRate
@@ -52,6 +56,7 @@ public struct RunForm: Equatable, Sendable {
         case .learningRate: return learningRate
         case .qat: return qat?.rawValue ?? "none"
         case .bits: return "\(bits)"
+        case .precision: return precision.rawValue
         }
     }
 
@@ -74,6 +79,7 @@ public struct RunForm: Equatable, Sendable {
         case .model: model = cycled(model, in: Self.models)
         case .qat: qat = cycled(qat, in: Self.qatModes)
         case .bits: bits = cycled(bits, in: Self.bitChoices)
+        case .precision: precision = cycled(precision, in: MatmulPrecision.allCases)
         case .learningRate: break
         }
     }
@@ -100,6 +106,7 @@ public struct RunForm: Equatable, Sendable {
         }
         request.optimizer = .one(optimizer)
         request.model = model
+        request.precision = precision
         request.qat = qat.map { QATOverrides(method: $0, bits: bits, actBits: bits) } ?? QATOverrides.none
         return .success(request)
     }

@@ -49,7 +49,7 @@ public enum Attention {
     /// (zero above the diagonal). q̂ and k̂ must already be normalised.
     public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
                                q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                               scale: UnsafePointer<Float>, shape s: AttentionShape) {
+                               scale: UnsafePointer<Float>, shape s: AttentionShape, matmul: Matmul = .fp32) {
         let t = s.seq, d = s.headDim
         for b in 0..<s.batch {
             for h in 0..<s.heads {
@@ -58,10 +58,10 @@ public enum Attention {
                 let kg = k + b * t * s.kvWidth + g * d
                 let vg = v + b * t * s.kvWidth + g * d
                 let p = probs + (b * s.heads + h) * t * t
-                BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, alpha: scale[h],
+                matmul.gemm(transA: false, transB: true, m: t, n: t, k: d, alpha: scale[h],
                           a: qh, lda: s.qWidth, b: kg, ldb: s.kvWidth, c: p, ldc: t)
                 causalSoftmaxRows(p, seq: t)
-                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: p, lda: t,
+                matmul.gemm(transA: false, transB: false, m: t, n: d, k: t, a: p, lda: t,
                           b: vg, ldb: s.kvWidth, c: out + b * t * s.qWidth + h * d, ldc: s.qWidth)
             }
         }
@@ -85,7 +85,7 @@ public enum Attention {
                                 dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
                                 q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                 scale: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                shape s: AttentionShape) {
+                                shape s: AttentionShape, matmul: Matmul = .fp32) {
         let t = s.seq, d = s.headDim
         let kvCount = s.batch * t * s.kvWidth
         dk.update(repeating: 0, count: kvCount)
@@ -98,9 +98,9 @@ public enum Attention {
                 let p = probs + (b * s.heads + h) * t * t
                 let dp = scratch
                 // dP = dout_h · v_gᵀ ; dv_g += Pᵀ · dout_h
-                BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dout + qOffset,
+                matmul.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dout + qOffset,
                           lda: s.qWidth, b: v + kvOffset, ldb: s.kvWidth, c: dp, ldc: t)
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t,
+                matmul.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t,
                           b: dout + qOffset, ldb: s.qWidth, beta: 1, c: dv + kvOffset, ldc: s.kvWidth)
                 // dS = P ⊙ (dP − rowsum(P ⊙ dP)), the softmax Jacobian; zero above the diagonal.
                 for i in 0..<t {
@@ -112,13 +112,13 @@ public enum Attention {
                 }
                 // With S = s_h·q̂k̂ᵀ: ∂/∂q̂ = s_h·dS·k̂, ∂/∂k̂ = s_h·dSᵀ·q̂, ∂/∂s_h = Σ dS ⊙ q̂k̂ᵀ.
                 let dqh = dq + qOffset
-                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dp, lda: t,
+                matmul.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dp, lda: t,
                           b: k + kvOffset, ldb: s.kvWidth, c: dqh, ldc: s.qWidth)
                 var ds: Float = 0
                 for i in 0..<t { ds += Kernels.dot(q + qOffset + i * s.qWidth, dqh + i * s.qWidth, count: d) }
                 dscale[h] += ds
                 for i in 0..<t { Kernels.scale(dqh + i * s.qWidth, by: scale[h], count: d) }
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale[h], a: dp, lda: t,
+                matmul.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale[h], a: dp, lda: t,
                           b: q + qOffset, ldb: s.qWidth, beta: 1, c: dk + kvOffset, ldc: s.kvWidth)
             }
         }

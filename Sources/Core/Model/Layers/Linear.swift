@@ -4,8 +4,8 @@ public enum Linear {
     @inline(__always)
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, n: Int, inFeatures: Int,
-                               outFeatures: Int) {
-        BLAS.matmulABt(inp, weight, out, m: n, n: outFeatures, k: inFeatures)
+                               outFeatures: Int, matmul: Matmul = .fp32) {
+        matmul.abt(inp, weight, out, m: n, n: outFeatures, k: inFeatures)
     }
 
     /// dinp (N, I) (+)= dout · w and dweight (O, I) (+)= doutᵀ · inp.
@@ -17,12 +17,12 @@ public enum Linear {
                                 dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                                 weight: UnsafePointer<Float>, n: Int, inFeatures: Int,
                                 outFeatures: Int, accumulateInput: Bool = false,
-                                accumulateWeight: Bool = false) {
+                                accumulateWeight: Bool = false, matmul: Matmul = .fp32) {
         if let dinp {
-            BLAS.matmulAB(dout, weight, dinp, m: n, n: inFeatures, k: outFeatures,
+            matmul.ab(dout, weight, dinp, m: n, n: inFeatures, k: outFeatures,
                           accumulate: accumulateInput)
         }
-        BLAS.matmulAtB(dout, inp, dweight, m: outFeatures, n: inFeatures, k: n,
+        matmul.atb(dout, inp, dweight, m: outFeatures, n: inFeatures, k: n,
                        accumulate: accumulateWeight)
     }
 }
