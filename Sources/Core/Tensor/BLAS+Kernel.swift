@@ -63,6 +63,8 @@ extension BLASKernel {
         static let replaced = "QSCOPE_BLAS_REPLACED"
         /// Comma-separated kernel sets that failed the check.
         static let failed = "QSCOPE_BLAS_FAILED"
+        /// Comma-separated kernel sets to treat as failing the check (tests of the fallback).
+        static let fault = "QSCOPE_BLAS_FAULT"
     }
 
     /// What `select` does with the kernels that loaded.
