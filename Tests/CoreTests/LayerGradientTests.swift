@@ -157,6 +157,21 @@ struct LayerGradientTests {
         #expect(Kernels.exp(0) == 1)
     }
 
+    /// Scion's logits span ~250 nats on `tiny`. Softmax must not turn the suppressed ones into
+    /// denormal probabilities (each costs a microcode assist in the head's backward on many
+    /// CPUs): only a band of ln(Σ) nats above exp's cutoff may hold any.
+    @Test func softmaxOfAWideLogitSpreadWritesAlmostNoDenormals() {
+        let v = 256
+        let logits = Tensor(shape: [1, v]), losses = Tensor(shape: [1])
+        for j in 0..<v { logits[j] = -250 * Float(j) / Float(v - 1) }
+        var target: Int32 = 0
+        _ = CrossEntropy.forward(logits: logits.data, losses: losses.data, targets: &target, n: 1, v: v)
+        let denormals = logits.buffer.filter { $0 != 0 && abs($0) < Float.leastNormalMagnitude }.count
+        let zeros = logits.buffer.filter { $0 == 0 }.count
+        print("softmax over a 250-nat spread: \(denormals) denormal, \(zeros) zero probabilities of \(v)")
+        #expect(denormals <= 2 && zeros > 150)
+    }
+
     private func check(_ label: String, analytic: Tensor, wrt x: Tensor, _ loss: () -> Double) {
         let numeric = (0..<x.count).map { GradientCheck.centralDifference(x.data, index: $0, eps: 1e-3, loss) }
         let a = analytic.array.map(Double.init)
