@@ -46,34 +46,52 @@ struct StudyMeasurements {
 
     var settings: String { plan.spec.ptq.key }
 
-    /// False when interrupted.
-    func measureAll() throws -> Bool {
-        BLAS.useEveryCore()
-        defer { BLAS.threads = 1 }
+    /// One measurement to take: a run, where, at which step, from which file.
+    struct Job {
+        let run: StoredStudyRun
+        let point: Point
+        let step: Int
+        let path: String
+    }
+
+    /// Every measurement the study takes, once its runs are done; records the common losses.
+    func jobs() throws -> [Job] {
         let runs = try store.plannedRuns()
         let chosen = try StudyResults.chosenFullPrecision(runs, choices: try store.result([RateChoice].self, key: "rates") ?? [])
         let common = try commonLosses(chosen)
         try store.putResult(common, key: "common_loss")
-        var jobs: [(StoredStudyRun, Point, Int, String)] = []
+        var jobs: [Job] = []
         for run in chosen {
             let paths = RunPaths(checkpoint: plan.checkpoint(of: run.id))
             if let limit = common.first(where: { $0.size == run.size })?.loss,
                let step = try CommonLoss.firstStep(of: run.id, atOrBelow: limit, in: store) {
-                jobs.append((run, .common, step, paths.evalSnapshot(step: step)))
+                jobs.append(Job(run: run, point: .common, step: step, path: paths.evalSnapshot(step: step)))
             }
-            jobs.append((run, .final, run.step, paths.checkpoint))
+            jobs.append(Job(run: run, point: .final, step: run.step, path: paths.checkpoint))
         }
         for run in runs where run.stage == .sweep && run.isFinished {
-            jobs.append((run, .sweep, run.step, plan.checkpoint(of: run.id)))
+            jobs.append(Job(run: run, point: .sweep, step: run.step, path: plan.checkpoint(of: run.id)))
         }
+        return jobs
+    }
+
+    /// The stored measurement `job` asks for, if taken.
+    func stored(_ job: Job) throws -> StudyMeasurement? {
+        try store.measurement(StudyMeasurement.self, run: job.run.id, point: job.point.rawValue, step: job.step,
+                              settings: settings)
+    }
+
+    /// Takes `jobs` (all of them by default) that the store does not hold yet. False when interrupted.
+    func measureAll(_ selected: [Job]? = nil) throws -> Bool {
+        BLAS.useEveryCore()
+        defer { BLAS.threads = 1 }
+        let jobs = try selected ?? self.jobs()
         onEvent(.measuring(runs: jobs.count))
         for (index, job) in jobs.enumerated() {
             if interrupted() { return false }
-            let (run, point, step, path) = job
-            if try store.measurement(StudyMeasurement.self, run: run.id, point: point.rawValue, step: step,
-                                     settings: settings) == nil {
-                try store.putMeasurement(try measure(path: path, run: run, point: point, step: step), run: run.id,
-                                         point: point.rawValue, step: step, settings: settings)
+            if try stored(job) == nil {
+                try store.putMeasurement(try measure(path: job.path, run: job.run, point: job.point, step: job.step),
+                                         run: job.run.id, point: job.point.rawValue, step: job.step, settings: settings)
             }
             onEvent(.measured(done: index + 1, total: jobs.count))
         }

@@ -23,11 +23,11 @@ public enum StudyEvent: Sendable {
 public final class StudyRunner {
     public let plan: StudyPlan
     public let store: RunStore
-    private let corpus: Corpus
+    let corpus: Corpus
     /// Runs trained at once.
     public var parallel: Int
-    private let onEvent: (StudyEvent) -> Void
-    private let interrupted: () -> Bool
+    let onEvent: (StudyEvent) -> Void
+    let interrupted: () -> Bool
 
     public init(plan: StudyPlan, store: RunStore, parallel: Int, interrupted: @escaping () -> Bool = { false },
                 onEvent: @escaping (StudyEvent) -> Void = { _ in }) throws {
@@ -63,7 +63,7 @@ public final class StudyRunner {
     }
 
     /// Chooses each (size, optimizer)'s rate from its finished sweep and records the choices.
-    private func chooseRates() throws -> [RateChoice] {
+    func chooseRates() throws -> [RateChoice] {
         let runs = try store.plannedRuns().filter { $0.stage == .sweep }
         var choices: [RateChoice] = []
         for size in plan.spec.sizes.map({ $0.model().name }) {
@@ -78,7 +78,7 @@ public final class StudyRunner {
 
     /// Trains the runs of one stage not yet done, `parallel` at a time, each resumed from its
     /// last checkpoint when one exists. False when interrupted.
-    private func train(_ runs: [PlannedRun], stage: StudyStage) throws -> Bool {
+    func train(_ runs: [PlannedRun], stage: StudyStage) throws -> Bool {
         let stored = Dictionary(uniqueKeysWithValues: try store.plannedRuns().map { ($0.id, $0) })
         let pending = runs.filter { !(stored[$0.id]?.isDone ?? false) }
         onEvent(.stage(stage, runs: runs.count, done: runs.count - pending.count))

@@ -32,6 +32,8 @@ public struct StudySpec: Sendable, Equatable, Codable {
     public var scalingParameters: ParameterCount = .nonEmbedding
     public var qat: QATSetting = QATSetting()
     public var ptq = PTQSetting()
+    /// Resources of each task when the study runs as Slurm array jobs (`--emit slurm`).
+    public var slurm: SlurmSettings?
 
     public init(name: String, sizes: [StudySize]) {
         self.name = name
@@ -39,7 +41,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq, precision
+        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq, precision, slurm
         case tokensPerParameter = "tokens_per_parameter", evalPoints = "eval_points", evalBatches = "eval_batches"
         case scalingParameters = "scaling_parameters"
     }
@@ -59,6 +61,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
         evalBatches = try c.decodeIfPresent(Int.self, forKey: .evalBatches) ?? evalBatches
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
         precision = try c.decodeIfPresent(MatmulPrecision.self, forKey: .precision) ?? precision
+        slurm = try c.decodeIfPresent(SlurmSettings.self, forKey: .slurm)
         lr = try c.decodeIfPresent(LearningRateGrid.self, forKey: .lr) ?? lr
         scalingParameters = try c.decodeIfPresent(ParameterCount.self, forKey: .scalingParameters) ?? scalingParameters
         qat = try c.decodeIfPresent(QATSetting.self, forKey: .qat) ?? qat

@@ -24,14 +24,32 @@ struct StudyCommand: ParsableCommand {
     @Option(help: "Runs trained at once (default: one per core).")
     var parallel: Int?
 
+    @Option(help: "Every run's matrix products: fp32 or bf16 (overrides the spec's `precision`).")
+    var precision: String?
+
     @Flag(help: "JSON lines: one object per stage, run and measurement, then the report's path.")
     var json = false
 
+    @OptionGroup(title: "Running on a cluster") var cluster: ClusterOptions
+
+    @Argument(help: "The study's directory (the same as --dir).")
+    var directory: String?
+
     func run() throws {
         guard spec == nil || preset == nil else { throw QScopeError.badInput("give --spec or --preset, not both") }
-        let studySpec = try loadSpec()
+        guard dir == nil || self.directory == nil || dir == self.directory else {
+            throw QScopeError.badInput("give the study's directory once (--dir or as the argument)")
+        }
+        var studySpec = try loadSpec()
+        if let precision { studySpec.precision = try MatmulPrecision(named: precision) }
         try studySpec.validate()
-        let directory = dir ?? "study-\(studySpec.name)"
+        let directory = dir ?? self.directory ?? "study-\(studySpec.name)"
+        if cluster.isSet {
+            guard [cluster.emit != nil, cluster.task != nil, cluster.collect].filter({ $0 }).count == 1 else {
+                throw QScopeError.badInput("give one of --emit, --task and --collect")
+            }
+            return try runCluster(studySpec, directory: directory)
+        }
         let parallel = self.parallel ?? ProcessInfo.processInfo.activeProcessorCount
         guard parallel > 0 else { throw QScopeError.badInput("--parallel must be positive") }
         let plan = StudyPlan(spec: studySpec, directory: directory)
@@ -53,21 +71,25 @@ struct StudyCommand: ParsableCommand {
     }
 
     private func loadSpec() throws -> StudySpec {
+        if let spec, spec.hasSuffix(".json") {
+            return try JSONDecoder().decode(StudySpec.self, from: try TextFile.read(spec, limit: 1 << 20, what: "study spec"))
+        }
         if let spec { return try TOMLFile(path: spec).decode(StudySpec.self) }
+        // A cluster study's tasks and --collect find the spec --emit kept in the directory.
+        if preset == nil, let directory = dir ?? self.directory, FileManager.default.fileExists(atPath: Self.clusterSpecPath(directory)) {
+            return try JSONDecoder().decode(StudySpec.self, from: try TextFile.read(Self.clusterSpecPath(directory), limit: 1 << 20,
+                                                                                      what: "study spec"))
+        }
         return try StudyPreset(named: preset ?? StudyPreset.quick.rawValue).spec
     }
 
     /// The plan in one line, and its estimated wall time from a measured throughput per size.
     private func announce(_ plan: StudyPlan, parallel: Int) {
-        var rates: [String: Double] = [:]
-        for size in plan.spec.sizes.map({ $0.model() }) {
-            var probe = RunSpec(model: size)
-            (probe.batch, probe.seq, probe.threads) = (plan.spec.batch, plan.spec.seq, plan.spec.threads)
-            rates[size.name] = (try? Benchmark.run(probe, warmup: 1, minSteps: 3, minSeconds: 0.2))?.tokensPerSecond
-        }
+        let rates = measuredThroughput(plan)
         let runs = plan.expectedRuns.count, seconds = plan.estimatedSeconds(tokensPerSecond: rates, parallel: parallel)
         let line = "study \(plan.spec.name): \(plan.spec.sizes.count) sizes × \(plan.spec.optimizers.count) optimizers, "
-            + "\(plan.spec.lr.points)-point sweep, \(plan.spec.seeds.count) seeds, QAT \(plan.spec.qat.enabled ? "on" : "off"): "
+            + "\(plan.spec.lr.points)-point sweep, \(plan.spec.seeds.count) seeds, QAT \(plan.spec.qat.enabled ? "on" : "off"), "
+            + "\(plan.spec.precision) products: "
             + "about \(runs) runs, estimated \(Format.duration(seconds)) on \(parallel) at a time (\(CPU.modelName))"
         if json {
             Output.line(JSONLine.encode([("study", .string(plan.spec.name)), ("runs", .int(runs)),

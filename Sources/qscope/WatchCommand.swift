@@ -34,7 +34,10 @@ struct WatchCommand: ParsableCommand {
         // No run controls: the runs belong to other processes, so the dashboard cannot pause them.
         let dashboard = Dashboard(board: board, controls: [:], options: try display.dashboardOptions(), study: study)
         try dashboard.checkTerminal()
-        let watcher = MetricsLogWatcher.start(directory: directory.isEmpty ? "." : directory, board: board)
+        // A study (local or on a cluster) keeps each run's log in runs/<id>/.
+        let runs = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("runs")
+        let logs = FileManager.default.fileExists(atPath: runs) ? runs : (directory.isEmpty ? "." : directory)
+        let watcher = MetricsLogWatcher.start(directory: logs, board: board)
         defer { watcher.stop() }
         try dashboard.run()
     }

@@ -161,16 +161,6 @@ struct Tmux {
     @discardableResult
     static func run(_ arguments: [String], socket: String?, captureOutput: Bool = true) throws -> String {
         let argv = ["tmux"] + (socket.map { ["-L", $0] } ?? []) + arguments
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        posix_spawnattr_setsigmask(&attributes, &signals)
-        for number in [SIGINT, SIGTERM, SIGWINCH, SIGCHLD, SIGPIPE] { sigaddset(&signals, number) }
-        posix_spawnattr_setsigdefault(&attributes, &signals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -191,7 +181,7 @@ struct Tmux {
         let cEnvironment = environment.map { strdup($0) } + [nil]
         defer { (cArguments + cEnvironment).forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, cArguments, cEnvironment)
+        let spawned = SpawnAttributes.withCleanSignals { posix_spawnp(&pid, "tmux", &actions, &$0, cArguments, cEnvironment) }
         var data = Data()
         if captureOutput {
             close(pipeEnds[1])

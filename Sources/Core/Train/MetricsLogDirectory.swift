@@ -25,8 +25,7 @@ public final class MetricsLogDirectory {
     /// Only regular files directly in the directory are read (a FIFO would block, a symlink
     /// could lead anywhere); a file that cannot be read this time is tried again next pass.
     public func poll() {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-            .filter { $0.hasSuffix(MetricsLog.suffix) }.sorted()
+        let names = Self.logNames(in: path)
         for name in names {
             var run = runs[name] ?? MetricsLogRun(id: runs.count, fileName: name)
             let isNew = runs[name] == nil
@@ -57,6 +56,22 @@ public final class MetricsLogDirectory {
 }
 
 extension MetricsLogDirectory {
+    /// The logs in `path` and one level down (a study keeps each run's in `runs/<id>/`), as
+    /// paths relative to `path`, sorted.
+    static func logNames(in path: String) -> [String] {
+        let manager = FileManager.default
+        let entries = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+        var names = entries.filter { $0.hasSuffix(MetricsLog.suffix) }
+        for entry in entries where !entry.hasSuffix(MetricsLog.suffix) {
+            var isDirectory: ObjCBool = false
+            let sub = (path as NSString).appendingPathComponent(entry)
+            guard manager.fileExists(atPath: sub, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            names += ((try? manager.contentsOfDirectory(atPath: sub)) ?? [])
+                .filter { $0.hasSuffix(MetricsLog.suffix) }.map { "\(entry)/\($0)" }
+        }
+        return names.sorted()
+    }
+
     /// `count` bytes of `file` from `offset`, opened without following a symlink or blocking.
     static func read(_ file: String, from offset: Int, count: Int) -> Data? {
         guard count >= 0 else { return nil }

@@ -9,7 +9,7 @@ import Darwin
 /// thing the handler does, which keeps it async-signal-safe.
 private let interruptReceived = Atomic<Bool>(false)
 
-/// Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) become a flag the main loop polls,
+/// Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed) and SIGUSR1 become a flag the main loop polls,
 /// so the program stops its
 /// trainers, saves and (in the dashboard) restores the terminal instead of dying mid-write; and
 /// the signals the dashboard relies on are made deliverable to this thread.
@@ -29,13 +29,14 @@ public struct TerminalSignals {
         let handler: @convention(c) (Int32) -> Void = { _ in
             interruptReceived.store(true, ordering: .relaxed)
         }
-        var signals = TerminalSignals(previousHandlers: [SIGINT, SIGTERM, SIGHUP].map { ($0, signal($0, handler)) })
+        // SIGUSR1 is Slurm's warning before a time limit (`--signal=USR1@120`): save and stop too.
+        var signals = TerminalSignals(previousHandlers: [SIGINT, SIGTERM, SIGHUP, SIGUSR1].map { ($0, signal($0, handler)) })
         // A blocked mask is inherited through fork and exec (libdispatch worker threads block
         // nearly everything, and a launcher may spawn us from one), which would silently
         // disable Ctrl-C and resizing.
         var wanted = sigset_t()
         sigemptyset(&wanted)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH] { sigaddset(&wanted, number) }
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGWINCH] { sigaddset(&wanted, number) }
         pthread_sigmask(SIG_UNBLOCK, &wanted, &signals.previousMask)
         return signals
     }
