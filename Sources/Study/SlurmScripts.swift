@@ -148,7 +148,7 @@ public struct SlurmScripts {
     }
 
     /// `D-HH:MM:SS`, rounded up to the minute.
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         let minutes = Int((seconds / 60).rounded(.up))
         let (days, hours, rest) = (minutes / 1440, minutes % 1440 / 60, minutes % 60)
         return String(format: "%d-%02d:%02d:00", days, hours, rest)
