@@ -70,7 +70,8 @@ struct HeadlessTraining {
 
     static func banner(_ spec: RunSpec, corpus: String) -> String {
         "training \(spec.name) (\(Format.count(Double(spec.model.parameterCount))) parameters, lr \(spec.learningRate)"
-            + "\(spec.qat.map { ", QAT \($0.label)" } ?? "")) on \(corpus): \(spec.steps) steps of \(spec.batch)×\(spec.seq) tokens"
+            + "\(spec.qat.map { ", QAT \($0.label)" } ?? "")\(spec.precision == .bf16 ? ", bf16 products" : "")) on \(corpus): "
+            + "\(spec.steps) steps of \(spec.batch)×\(spec.seq) tokens"
     }
 }
 

@@ -38,6 +38,7 @@ public struct RunStats: Widget {
             ("params", Format.count(Double(run.parameterCount)), palette.text),
             ("opt state", Format.bytes(run.optimizerStateBytes), palette.text),
         ]
+        if run.spec?.precision == .bf16 { rows.append(("precision", "bf16 products", palette.text)) }
         if let message = run.message { rows.append(("note", message, palette.warn)) }
         return rows
     }
