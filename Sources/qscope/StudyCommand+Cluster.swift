@@ -84,17 +84,19 @@ extension StudyCommand {
 
     private func runTask(_ index: Int, plan: StudyPlan) throws {
         let scratch = NSTemporaryDirectory() + "qscope-task-\(getpid())-\(UUID().uuidString).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
         let signals = TerminalSignals.install()
-        defer { signals.restore() }
-        let runner = try StudyRunner(plan: plan, store: try RunStore(path: scratch), parallel: 1,
-                                     interrupted: { signals.interrupted })
-        switch try runner.runTask(index) {
+        let outcome = Result {
+            try StudyRunner(plan: plan, store: try RunStore(path: scratch), parallel: 1,
+                            interrupted: { signals.interrupted }).runTask(index)
+        }
+        signals.restore()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+        switch try outcome.get() {
         case .done(let what), .skipped(let what):
             Output.line("task \(index): \(what)")
         case .interrupted(let what):
+            // Status 3 tells the array script to requeue the task (SlurmScripts).
             FileHandle.standardError.write(Data("qscope: task \(index): \(what)\n".utf8))
-            signals.restore()
             Foundation.exit(3)
         }
     }
