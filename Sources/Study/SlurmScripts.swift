@@ -64,6 +64,8 @@ public struct SlurmScripts {
     }
 
     var directory: String { tasks.plan.directory }
+    /// The stages that have tasks, each one array job.
+    public var stages: [StudyTasks.Stage] { StudyTasks.Stage.allCases.filter { !tasks.range(of: $0).isEmpty } }
     var slurmDirectory: String { (directory as NSString).appendingPathComponent("slurm") }
 
     /// Writes the table, the stage scripts and `submit.sh`; returns the paths written.
@@ -78,7 +80,6 @@ public struct SlurmScripts {
             written.append(path)
         }
         try put("tasks.tsv", tasks.table)
-        let stages = StudyTasks.Stage.allCases.filter { !tasks.range(of: $0).isEmpty }
         for stage in stages { try put("\(stage.rawValue).sbatch", script(for: stage), executable: true) }
         try put("submit.sh", submitScript(stages), executable: true)
         return written
@@ -135,10 +136,7 @@ public struct SlurmScripts {
     /// Twice the stage's longest run at the measured throughput (QAT at 0.85×) plus ten
     /// minutes; measurements get half the longest training run, at least 15 minutes.
     func timeLimit(for stage: StudyTasks.Stage) -> Double {
-        func seconds(_ run: PlannedRun) -> Double {
-            let tokens = Double(run.spec.steps * run.spec.batch * run.spec.seq)
-            return tokens / (tokensPerSecond[run.size] ?? 20_000) / (run.spec.qat == nil ? 1 : 0.85)
-        }
+        func seconds(_ run: PlannedRun) -> Double { StudyPlan.trainingSeconds(run, tokensPerSecond: tokensPerSecond) }
         let runs = tasks.plan.expectedRuns
         switch stage {
         case .sweep: return 2 * (runs.filter { $0.stage == .sweep }.map(seconds).max() ?? 0) + 600

@@ -65,11 +65,13 @@ extension StudyPlan {
     /// single-run throughput per model size (by name); QAT counted at 0.85× and the measurements
     /// at 15% on top.
     public func estimatedSeconds(tokensPerSecond: [String: Double], parallel: Int) -> Double {
-        let seconds = expectedRuns.reduce(0.0) { total, run in
-            let rate = tokensPerSecond[run.size] ?? 50_000
-            let tokens = Double(run.spec.steps * run.spec.batch * run.spec.seq)
-            return total + tokens / rate / (run.spec.qat == nil ? 1 : 0.85)
-        }
+        let seconds = expectedRuns.reduce(0.0) { $0 + Self.trainingSeconds($1, tokensPerSecond: tokensPerSecond) }
         return seconds / Double(max(1, parallel)) * 1.15
+    }
+
+    /// Seconds to train `run` at its size's measured tokens/s (50K when unmeasured), QAT at 0.85×.
+    static func trainingSeconds(_ run: PlannedRun, tokensPerSecond: [String: Double]) -> Double {
+        let tokens = Double(run.spec.steps * run.spec.batch * run.spec.seq)
+        return tokens / (tokensPerSecond[run.size] ?? 50_000) / (run.spec.qat == nil ? 1 : 0.85)
     }
 }

@@ -50,16 +50,27 @@ extension StudyRunner {
     /// Imports the sweep's files, chooses the rates as a local study would, and imports the
     /// follow-ups' files; returns the follow-up runs. Throws when the sweep is not finished.
     private func importDecidedStages(sweep: [PlannedRun]) throws -> [PlannedRun] {
+        switch try importFiles(sweep: sweep) {
+        case .success(let followUps): return followUps
+        case .failure(let unfinished):
+            throw QScopeError.runtime("\(unfinished.runs.count) sweep runs are not done yet: run the sweep's tasks first")
+        }
+    }
+
+    /// The sweep runs whose files say they are not done.
+    private struct UnfinishedSweep: Error { let runs: [StoredStudyRun] }
+
+    /// Imports the sweep's files into the store and, once the sweep is done, chooses the rates
+    /// and imports the follow-ups' files: the follow-up runs, or the unfinished sweep runs.
+    private func importFiles(sweep: [PlannedRun]) throws -> Result<[PlannedRun], UnfinishedSweep> {
         try store.setPlan(spec: plan.spec, runs: sweep)
         for run in sweep { try StudyRunFiles.importRun(run.id, plan: plan, into: store) }
-        let unfinished = try store.plannedRuns().filter { !$0.isDone }.count
-        guard unfinished == 0 else {
-            throw QScopeError.runtime("\(unfinished) sweep runs are not done yet: run the sweep's tasks first")
-        }
+        let unfinished = try store.plannedRuns().filter { !$0.isDone }
+        guard unfinished.isEmpty else { return .failure(UnfinishedSweep(runs: unfinished)) }
         let followUps = plan.followUps(chosen: try chooseRates())
         try store.setPlan(spec: plan.spec, runs: sweep + followUps)
         for run in followUps { try StudyRunFiles.importRun(run.id, plan: plan, into: store) }
-        return followUps
+        return .success(followUps)
     }
 
     /// Measures one run at each of its points and writes the measurement files.
@@ -82,14 +93,9 @@ extension StudyRunner {
     /// Gathers every run's files into this runner's store (the study's own) and, when nothing is
     /// missing, computes the results. Returns what is missing (empty when complete).
     public func collect() throws -> [String] {
-        let sweep = plan.sweep()
-        try store.setPlan(spec: plan.spec, runs: sweep)
-        for run in sweep { try StudyRunFiles.importRun(run.id, plan: plan, into: store) }
-        let sweepMissing = try store.plannedRuns().filter { !$0.isDone }
-        guard sweepMissing.isEmpty else { return sweepMissing.map { "sweep run \($0.id) (\($0.optimizer) on \($0.size))" } }
-        let followUps = plan.followUps(chosen: try chooseRates())
-        try store.setPlan(spec: plan.spec, runs: sweep + followUps)
-        for run in followUps { try StudyRunFiles.importRun(run.id, plan: plan, into: store) }
+        if case .failure(let unfinished) = try importFiles(sweep: plan.sweep()) {
+            return unfinished.runs.map { "sweep run \($0.id) (\($0.optimizer) on \($0.size))" }
+        }
         var missing = try store.plannedRuns().filter { !$0.isDone }
             .map { "\($0.stage.rawValue) run \($0.id) (\($0.optimizer) on \($0.size), seed \($0.seed))" }
         guard missing.isEmpty else { return missing }

@@ -18,12 +18,13 @@ struct DoctorCommand: ParsableCommand {
         let one = Benchmark.sgemmPeak(threads: 1), all = Benchmark.sgemmPeak(threads: cores)
         let bf16 = MatmulPrecision.bf16.kernelName
         let bf16Peak = Benchmark.matmulPeak(precision: .bf16)
-        let signature = CPU.signature.map { "family \($0.family) model \($0.model)" } ?? "unknown signature"
+        let cpuid = CPU.signature
+        let signature = cpuid.map { "family \($0.family) model \($0.model)" } ?? "unknown signature"
         if json {
             Output.line(JSONLine.encode([
                 ("qscope", .string(QScope.version)), ("cpu", .string(CPU.modelName)),
-                ("cpu_family", CPU.signature.map { .int($0.family) } ?? .null),
-                ("cpu_model", CPU.signature.map { .int($0.model) } ?? .null), ("cores", .int(cores)),
+                ("cpu_family", cpuid.map { .int($0.family) } ?? .null),
+                ("cpu_model", cpuid.map { .int($0.model) } ?? .null), ("cores", .int(cores)),
                 ("features", .string(CPUFeatures.current.description)), ("blas", .string(BLASKernel.library)),
                 ("blas_kernel", .string(kernel.coreName)), ("blas_summary", .string(kernel.summary)),
                 ("blas_check_error", .double(kernel.checkError)), ("sgemm_gflops_1_thread", .double(one)),

@@ -75,7 +75,7 @@ extension StudyCommand {
         let scripts = SlurmScripts(tasks: StudyTasks(plan: plan), settings: (plan.spec.slurm ?? SlurmSettings()).overridden(by: cluster.settings),
                                    binary: binary, specFile: specFile, tokensPerSecond: measuredThroughput(plan))
         let written = try scripts.write()
-        Output.line("study \(plan.spec.name): \(scripts.tasks.work.count) tasks in \(written.count - 2) stages; wrote "
+        Output.line("study \(plan.spec.name): \(scripts.tasks.work.count) tasks in \(scripts.stages.count) stages; wrote "
                     + written.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") + " into "
                     + ((written.first ?? "") as NSString).deletingLastPathComponent)
         Output.line("submit: bash \((plan.directory as NSString).appendingPathComponent("slurm/submit.sh")); "

@@ -71,16 +71,19 @@ struct StudyCommand: ParsableCommand {
     }
 
     private func loadSpec() throws -> StudySpec {
-        if let spec, spec.hasSuffix(".json") {
-            return try JSONDecoder().decode(StudySpec.self, from: try TextFile.read(spec, limit: 1 << 20, what: "study spec"))
-        }
-        if let spec { return try TOMLFile(path: spec).decode(StudySpec.self) }
-        // A cluster study's tasks and --collect find the spec --emit kept in the directory.
-        if preset == nil, let directory = dir ?? self.directory, FileManager.default.fileExists(atPath: Self.clusterSpecPath(directory)) {
-            return try JSONDecoder().decode(StudySpec.self, from: try TextFile.read(Self.clusterSpecPath(directory), limit: 1 << 20,
-                                                                                      what: "study spec"))
+        if let spec, !spec.hasSuffix(".json") { return try TOMLFile(path: spec).decode(StudySpec.self) }
+        if let path = spec ?? keptSpec {
+            return try JSONDecoder().decode(StudySpec.self, from: try TextFile.read(path, limit: 1 << 20, what: "study spec"))
         }
         return try StudyPreset(named: preset ?? StudyPreset.quick.rawValue).spec
+    }
+
+    /// The spec `--emit` kept in the study's directory, which a cluster study's tasks and
+    /// `--collect` read when no spec is given.
+    private var keptSpec: String? {
+        guard preset == nil, let directory = dir ?? directory else { return nil }
+        let path = Self.clusterSpecPath(directory)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     /// The plan in one line, and its estimated wall time from a measured throughput per size.

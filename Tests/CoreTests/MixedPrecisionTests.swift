@@ -12,18 +12,6 @@ import Testing
 struct MixedPrecisionTests {
     static let paths: [BFloat16.Path] = BFloat16.Path.nativeAvailable ? [.avx512bf16, .emulated] : [.emulated]
 
-    /// A `Matmul` with scratch for products up to `largest` in every dimension.
-    final class Scratch {
-        let matmul: Matmul
-        private let memory: UnsafeMutableRawPointer
-        init(path: BFloat16.Path, largest: Int) {
-            let bytes = Matmul.workspaceBytes(rows: largest, cols: largest, inner: largest)
-            memory = .allocate(byteCount: bytes, alignment: 64)
-            matmul = .bf16(path: path, workspace: memory, bytes: bytes)
-        }
-        deinit { memory.deallocate() }
-    }
-
     static func rounded(_ x: Float) -> Double { Double(BFloat16.float(BFloat16.round(x))) }
 
     /// m, n, k, transposes, padding added to each leading dimension, alpha, beta.
@@ -43,7 +31,8 @@ struct MixedPrecisionTests {
             let b = (0..<((tb ? n : k) * ldb)).map { _ in Float(rng.nextGaussian()) }
             let c0 = (0..<(m * ldc)).map { _ in beta == 0 ? Float.nan : Float(rng.nextGaussian()) }
             var c = c0
-            let scratch = Scratch(path: path, largest: max(m, n, k))
+            let scratch = BF16Scratch(path: path, rows: m, cols: n, inner: k)
+            defer { withExtendedLifetime(scratch) {} }
             scratch.matmul.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                 b: b, ldb: ldb, beta: beta, c: &c, ldc: ldc)
             var worst = 0.0
@@ -76,7 +65,8 @@ struct MixedPrecisionTests {
         let x = GradientCheck.randomTensor([n, i], std: 1, rng: &rng)
         let w = GradientCheck.randomTensor([o, i], std: 0.1, rng: &rng)
         let dout = GradientCheck.randomTensor([n, o], std: 1, rng: &rng)
-        let scratch = Scratch(path: path, largest: n)
+        let scratch = BF16Scratch(path: path, rows: n, cols: n, inner: n)
+        defer { withExtendedLifetime(scratch) {} }
         var outputs: [[Float]] = []
         for matmul in [Matmul.fp32, scratch.matmul] {
             let out = Tensor(shape: [n, o]), dx = Tensor(shape: [n, i]), dw = Tensor(shape: [o, i])
@@ -112,7 +102,8 @@ struct MixedPrecisionTests {
         let invQ = Tensor(shape: [n * 4]), invK = Tensor(shape: [n * 2])
         Attention.l2NormalizeForward(q.data, invNorm: invQ.data, vectors: n * 4, dim: 8)
         Attention.l2NormalizeForward(k.data, invNorm: invK.data, vectors: n * 2, dim: 8)
-        let scratch = Scratch(path: path, largest: 32)
+        let scratch = BF16Scratch(path: path, rows: 32, cols: 32, inner: 32)
+        defer { withExtendedLifetime(scratch) {} }
         var results: [[Double]] = []
         for matmul in [Matmul.fp32, scratch.matmul] {
             let out = Tensor(shape: [n, 32]), probs = Tensor(shape: [2 * 4 * 16 * 16])

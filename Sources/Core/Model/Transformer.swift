@@ -25,10 +25,10 @@ public final class Transformer {
     /// Sees every linear layer's input (N rows of its in-features) during `forward`, before any
     /// quantization: the activation tap the analysis builds on.
     public var inputTap: ((LinearID, UnsafePointer<Float>, Int, Int) -> Void)?
+    /// The bf16 kernels' scratch (one product at a time: one shard, one thread); nil at fp32.
+    private var bf16: BF16Scratch?
     /// The products of forward and backward (`setPrecision`); fp32 until set.
-    public private(set) var matmul = Matmul.fp32
-    /// The bf16 kernels' scratch, owned here (one product at a time: one shard, one thread).
-    private var matmulWorkspace: UnsafeMutableRawPointer?
+    public var matmul: Matmul { bf16?.matmul ?? .fp32 }
     private let rope: RoPE
     private let blockOffsets: [BlockOffsets]
     private let wteOffset: Int
@@ -80,24 +80,14 @@ public final class Transformer {
     deinit {
         tokens.deallocate()
         targets.deallocate()
-        matmulWorkspace?.deallocate()
     }
 
     /// Multiplies at `precision` from the next `forward` on; `path` picks the bf16 kernels
     /// (the portable emulation for tests, else the fastest this CPU has).
     public func setPrecision(_ precision: MatmulPrecision, path: BFloat16.Path = .best) {
-        matmulWorkspace?.deallocate()
-        matmulWorkspace = nil
-        guard precision == .bf16 else {
-            matmul = .fp32
-            return
-        }
         // Every product here has each dimension at most the largest of rows, widths, vocab, T.
         let c = config, largest = max(batch * seq, c.mlpWidth, c.vocab, c.width, c.heads * c.headDim, seq)
-        let bytes = Matmul.workspaceBytes(rows: largest, cols: largest, inner: largest)
-        let workspace = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        matmulWorkspace = workspace
-        matmul = .bf16(path: path, workspace: workspace, bytes: bytes)
+        bf16 = precision == .bf16 ? BF16Scratch(path: path, rows: largest, cols: largest, inner: largest) : nil
     }
 
     /// Bytes of activation and gradient scratch held for this (B, T).

@@ -22,10 +22,9 @@ public enum MatmulPrecision: String, NamedChoice {
     }
 }
 
-/// Matrix products at one precision, with the scratch the bf16 kernels pack operands into.
-///
-/// A model shard owns one: `workspace` is used by one product at a time, so a `Matmul` must not
-/// be shared between threads (each data-parallel shard has its own).
+/// Matrix products at one precision. A bf16 `Matmul` borrows the packing scratch of the
+/// `BF16Scratch` that made it; it is used by one product at a time, so it must not be shared
+/// between threads (each data-parallel shard has its own).
 public struct Matmul {
     public let precision: MatmulPrecision
     /// Forces the portable bf16 path (tests compare it with the native one).
@@ -36,20 +35,13 @@ public struct Matmul {
     /// fp32 products; no scratch.
     public static var fp32: Matmul { Matmul(precision: .fp32, path: .emulated, workspace: nil, bytes: 0) }
 
-    private init(precision: MatmulPrecision, path: BFloat16.Path, workspace: UnsafeMutableRawPointer?, bytes: Int) {
+    fileprivate init(precision: MatmulPrecision, path: BFloat16.Path, workspace: UnsafeMutableRawPointer?, bytes: Int) {
         (self.precision, self.path, self.workspace, self.workspaceBytes) = (precision, path, workspace, bytes)
     }
 
     /// Scratch bytes for products up to `rows`×`cols` with inner dimension up to `inner`.
-    public static func workspaceBytes(rows: Int, cols: Int, inner: Int) -> Int {
+    static func workspaceBytes(rows: Int, cols: Int, inner: Int) -> Int {
         Int(ckernels_sgemm_bf16_workspace_size(Int32(rows), Int32(cols), Int32(inner)))
-    }
-
-    /// bf16 products through `workspace` (at least `workspaceBytes` for every product made),
-    /// which the caller owns and frees.
-    public static func bf16(path: BFloat16.Path = .best, workspace: UnsafeMutableRawPointer, bytes: Int) -> Matmul {
-        precondition(path == .emulated || BFloat16.Path.nativeAvailable, "this CPU has no AVX512-BF16")
-        return Matmul(precision: .bf16, path: path, workspace: workspace, bytes: bytes)
     }
 
     /// C (m, n) = alpha · op(A) · op(B) + beta · C, op(A) (m, k) and op(B) (k, n), row-major.
@@ -89,4 +81,22 @@ public struct Matmul {
         gemm(transA: true, transB: false, m: m, n: n, k: k, a: a, lda: m, b: b, ldb: n,
              beta: accumulate ? 1 : 0, c: out, ldc: n)
     }
+}
+
+/// The packing scratch of the bf16 kernels, owned, and the `Matmul` that uses it: alive as long
+/// as this object is.
+public final class BF16Scratch {
+    public let matmul: Matmul
+    private let memory: UnsafeMutableRawPointer
+
+    /// Scratch for bf16 products up to `rows`×`cols` with inner dimension up to `inner`, on
+    /// `path` (the portable emulation for tests, else the fastest this CPU has).
+    public init(path: BFloat16.Path = .best, rows: Int, cols: Int, inner: Int) {
+        precondition(path == .emulated || BFloat16.Path.nativeAvailable, "this CPU has no AVX512-BF16")
+        let bytes = Matmul.workspaceBytes(rows: rows, cols: cols, inner: inner)
+        memory = .allocate(byteCount: bytes, alignment: 64)
+        matmul = Matmul(precision: .bf16, path: path, workspace: memory, bytes: bytes)
+    }
+
+    deinit { memory.deallocate() }
 }

@@ -91,10 +91,9 @@ public enum Benchmark {
         var rng = RNG(seed: 3)
         rng.fillGaussian(x.buffer, std: 1)
         rng.fillGaussian(w.buffer, std: 1)
-        let bytes = Matmul.workspaceBytes(rows: m, cols: n, inner: k)
-        let workspace = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        defer { workspace.deallocate() }
-        let matmul = precision == .bf16 ? Matmul.bf16(workspace: workspace, bytes: bytes) : .fp32
+        let scratch = precision == .bf16 ? BF16Scratch(rows: m, cols: n, inner: k) : nil
+        let matmul = scratch?.matmul ?? .fp32
+        defer { withExtendedLifetime(scratch) {} }  // `matmul` borrows its memory
         let saved = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = saved }
