@@ -35,6 +35,8 @@ public final class PropagationAnalyzer {
     struct ModuleSums {
         var tokens = 0
         var r = 0.0, a = 0.0, b = 0.0, c = 0.0, inputError = 0.0
+        /// Σ over tokens of each input's share of the concatenated input's squared norm.
+        var inputShares: [Double] = []
         /// Σ_t G₂,t · R_in,t over tokens with input error (linear modules).
         var alignmentWeighted = 0.0
     }
@@ -49,10 +51,16 @@ public final class PropagationAnalyzer {
     /// An analyzer of the model with `parameters` (layout order; kept, not copied) quantized by
     /// `weight` (the six block linears, and the head with `quantizeHead`) and `input` (their
     /// inputs, per token), on batches of (batch, seq) tokens.
-    public init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, weight: RoundToNearest?,
-                input: RoundToNearest?, quantizeHead: Bool = false) throws {
-        chain = ModuleChain(config: config, parameters: parameters, batch: batch, seq: seq, weight: weight,
-                            input: input, quantizeHead: quantizeHead)
+    public convenience init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, weight: RoundToNearest?,
+                            input: RoundToNearest?, quantizeHead: Bool = false) throws {
+        try self.init(chain: ModuleChain(config: config, parameters: parameters, batch: batch, seq: seq, weight: weight,
+                                         input: input, quantizeHead: quantizeHead))
+    }
+
+    /// An analyzer of `chain` (built for a layer-by-layer plan: `ModuleChain.init(plan:)`).
+    public init(chain: ModuleChain) throws {
+        self.chain = chain
+        let batch = chain.batch, seq = chain.seq
         sums = Array(repeating: ModuleSums(), count: chain.modules.count)
         clean = Array(repeating: nil, count: chain.slotWidths.count)
         quantized = clean
@@ -96,7 +104,7 @@ public final class PropagationAnalyzer {
             } else {
                 chain.evaluate(i, inputs: quantIn, quantized: false, into: fqhq.data)
             }
-            let inputError = self.inputError(module, rows: n)
+            let inputError = self.inputError(i, rows: n)
             addTokens(i, fh: fh.data, fqhq: fqhq.data, width: width, rows: n, inputError: inputError)
             if let terms = linearTerms[i] {
                 addAlignment(i, module: module, terms: terms, fh: fh.data, rows: n, inputError: inputError)
@@ -148,11 +156,20 @@ public final class PropagationAnalyzer {
         }, outputKL: kl.tokens > 0 ? kl.sum / Double(kl.tokens) : nil)
     }
 
+    /// Input `input`'s mean share of module `index`'s concatenated input norm (1 for a single input).
+    func inputShare(_ index: Int, _ input: Int) -> Double {
+        let shares = sums[index].inputShares, total = shares.reduce(0, +)
+        return total > 0 ? shares[input] / total : 1 / Double(chain.modules[index].inputs.count)
+    }
+
     /// Per token: Σ over the module's inputs of ‖h_q − h‖², over Σ ‖h‖² (the concatenated input).
-    private func inputError(_ module: ModuleChain.Module, rows: Int) -> [Double] {
+    /// Also adds each input's share of Σ ‖h‖² to the module's `inputShares`.
+    private func inputError(_ index: Int, rows: Int) -> [Double] {
+        let module = chain.modules[index]
         var errors = [Double](repeating: 0, count: rows)
         var norms = [Double](repeating: 0, count: rows)
-        for slot in module.inputs {
+        var slotNorms = [[Double]](repeating: [Double](repeating: 0, count: rows), count: module.inputs.count)
+        for (input, slot) in module.inputs.enumerated() {
             let width = chain.slotWidths[slot], h = clean[slot]!.data, hq = quantized[slot]!.data
             for t in 0..<rows {
                 var e = 0.0, s = 0.0
@@ -163,7 +180,12 @@ public final class PropagationAnalyzer {
                 }
                 errors[t] += e
                 norms[t] += s
+                slotNorms[input][t] = s
             }
+        }
+        if sums[index].inputShares.isEmpty { sums[index].inputShares = Array(repeating: 0, count: module.inputs.count) }
+        for t in 0..<rows where norms[t] > 0 {
+            for input in module.inputs.indices { sums[index].inputShares[input] += slotNorms[input][t] / norms[t] }
         }
         return zip(errors, norms).map { $1 > 0 ? $0 / $1 : 0 }
     }

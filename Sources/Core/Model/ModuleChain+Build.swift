@@ -1,7 +1,7 @@
 extension ModuleChain {
-    /// Lays out the modules and slots in forward order (see the type's documentation).
-    func build(quantizeWeights: Bool, quantizeHead: Bool) {
-        let c = config, quantizeInputs = inputQuantizer != nil
+    /// Lays out the modules and slots in forward order (see the type's documentation) for `plan`.
+    func build(plan: QuantPlan, separateInputs: Bool) {
+        let c = config
         slotWidths = [c.width]
         func slot(_ width: Int) -> Int {
             slotWidths.append(width)
@@ -14,32 +14,35 @@ extension ModuleChain {
                                   weight: weight, isQuantized: quantized))
             return output
         }
-        /// A linear layer, behind its input quantizer when inputs are quantized.
-        func linear(_ prefix: String, _ kind: LinearKind, layer: Int, input: Int, inWidth: Int, outWidth: Int) -> Int {
-            let name = prefix + kind.rawValue
-            var source = input
-            if quantizeInputs {
-                source = add(name + ".input_quant", .inputQuant, layer: layer, inputs: [input], width: inWidth,
-                             quantized: true)
-            }
+        /// `input` behind `quantizer` (a new `name.input_quant` module), or `input` itself.
+        func quantized(_ input: Int, by quantizer: RoundToNearest?, name: String, layer: Int?, width: Int) -> Int {
+            guard let quantizer else { return input }
+            inputQuantizers[modules.count] = quantizer
+            return add(name + ".input_quant", .inputQuant, layer: layer, inputs: [input], width: width, quantized: true)
+        }
+        /// A linear layer, behind its input quantizer when the plan quantizes its input (unless
+        /// `shared`: the input already went through a quantizer shared with other layers).
+        func linear(_ prefix: String, _ kind: LinearKind, layer: Int, input: Int, inWidth: Int, outWidth: Int,
+                    shared: Bool = false) -> Int {
+            let name = prefix + kind.rawValue, id = LinearID(layer: layer, kind: kind)
+            let source = shared ? input : quantized(input, by: plan.inputs[id], name: name, layer: layer, width: inWidth)
             return add(name, .linear, layer: layer, inputs: [source], width: outWidth, weight: name,
-                       quantized: quantizeWeights)
+                       quantized: plan.weights[id] != nil || plan.prequantized.contains(id))
         }
         let qWidth = c.heads * c.headDim
         var x = 0
         for l in 0..<c.layers {
             let p = "blocks.\(l)."
-            // q, k and v read one tensor: one shared input quantizer, then three projections.
-            var shared = x
-            if quantizeInputs {
-                shared = add(p + "attn.qkv.input_quant", .inputQuant, layer: l, inputs: [x], width: c.width, quantized: true)
+            // q, k and v read one tensor: one shared input quantizer when they quantize it alike.
+            let qkv: [LinearKind] = [.q, .k, .v]
+            let quantizers = qkv.map { plan.inputs[LinearID(layer: l, kind: $0)] }
+            let shared = !separateInputs && quantizers.allSatisfy { $0 == quantizers[0] }
+            let source = shared ? quantized(x, by: quantizers[0], name: p + "attn.qkv", layer: l, width: c.width) : x
+            let projections = qkv.map {
+                linear(p + "attn.", $0, layer: l, input: source, inWidth: c.width,
+                       outWidth: $0 == .q ? qWidth : c.kvWidth, shared: shared)
             }
-            let q = add(p + "attn.q", .linear, layer: l, inputs: [shared], width: qWidth, weight: p + "attn.q",
-                        quantized: quantizeWeights)
-            let k = add(p + "attn.k", .linear, layer: l, inputs: [shared], width: c.kvWidth, weight: p + "attn.k",
-                        quantized: quantizeWeights)
-            let v = add(p + "attn.v", .linear, layer: l, inputs: [shared], width: c.kvWidth, weight: p + "attn.v",
-                        quantized: quantizeWeights)
+            let q = projections[0], k = projections[1], v = projections[2]
             let core = add(p + "attn.core", .attention, layer: l, inputs: [q, k, v], width: qWidth)
             let o = linear(p + "attn.", .o, layer: l, input: core, inWidth: qWidth, outWidth: c.width)
             let attnNorm = add(p + "attn_norm", .norm, layer: l, inputs: [o], width: c.width, weight: p + "attn_norm.gain")
@@ -51,7 +54,9 @@ extension ModuleChain {
             x = add(p + "mlp_residual", .residual, layer: l, inputs: [mid, mlpNorm], width: c.width)
         }
         let normed = add("norm", .norm, layer: nil, inputs: [x], width: c.width, weight: "norm.gain")
-        _ = add("head", .head, layer: nil, inputs: [normed], width: c.vocab, weight: "wte", quantized: quantizeHead)
+        let headInput = quantized(normed, by: plan.head.input, name: "head", layer: nil, width: c.width)
+        _ = add("head", .head, layer: nil, inputs: [headInput], width: c.vocab, weight: "wte",
+                quantized: plan.head.weight != nil)
         lastReader = Array(repeating: nil, count: slotWidths.count)
         for (i, module) in modules.enumerated() {
             for input in module.inputs { lastReader[input] = i }

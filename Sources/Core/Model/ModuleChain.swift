@@ -44,7 +44,8 @@ public final class ModuleChain {
 
     private let weights: UnsafePointer<Float>
     private let quantizedWeights: Tensor
-    let inputQuantizer: RoundToNearest?
+    /// The input quantizer of each `.inputQuant` module, by module index.
+    var inputQuantizers: [Int: RoundToNearest] = [:]
     private let rope: RoPE
     private let probs: Tensor    // (B, H, T, T)
     private let qk: Tensor       // (N, (H + G)·D) rotated, normalised copies of q and k
@@ -54,30 +55,44 @@ public final class ModuleChain {
     /// A chain over `parameters` (layout order, not copied: keep it alive and unchanged while
     /// using the chain). `weight` fake-quantizes the six block linears (and the head with
     /// `quantizeHead`); `input` quantizes their inputs per token. Nil leaves that side exact.
-    public init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, weight: RoundToNearest?,
-                input: RoundToNearest?, quantizeHead: Bool = false) {
+    public convenience init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, weight: RoundToNearest?,
+                            input: RoundToNearest?, quantizeHead: Bool = false) {
+        let plan = QuantPlan.uniform(LinearID.all(in: config), weight: weight, input: input)
+        self.init(config: config, parameters: parameters, batch: batch, seq: seq,
+                  plan: plan.withHead(weight: quantizeHead ? weight : nil, input: nil))
+    }
+
+    /// A chain over `parameters` quantized by `plan`, layer by layer: its RTN weights, its
+    /// inputs (per token) and its head. The quantized track's weights start from
+    /// `quantizedParameters` (default `parameters`), which must already hold the plan's
+    /// `prequantized` (GPTQ) weights. q, k and v share one input quantizer when theirs are equal,
+    /// unless `separateInputs` asks for one each (to attribute each layer's input error to it).
+    public init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, plan: QuantPlan,
+                quantizedParameters: Tensor? = nil, separateInputs: Bool = false) {
         self.config = config
         self.batch = batch
         self.seq = seq
         layout = ParameterLayout(config: config)
         precondition(parameters.count == layout.totalCount, "parameters do not match the layout")
         weights = UnsafePointer(parameters.data)
-        inputQuantizer = input
         quantizedWeights = Tensor(shape: parameters.shape)
-        quantizedWeights.copy(from: parameters)
+        quantizedWeights.copy(from: quantizedParameters ?? parameters)
         rope = RoPE(seq: seq, headDim: config.headDim, base: config.ropeBase)
         let n = batch * seq
         probs = Tensor(shape: [batch, config.heads, seq, seq])
         qk = Tensor(shape: [n, config.heads * config.headDim + config.kvWidth])
         invNorms = Tensor(shape: [n, config.heads + config.kvHeads])
         rstd = Tensor(shape: [n])
-        build(quantizeWeights: weight != nil, quantizeHead: quantizeHead && weight != nil)
-        if let weight {
-            for module in modules where module.kind == .linear || (module.kind == .head && module.isQuantized) {
-                let info = layout.info(named: module.weight!)!
-                let p = quantizedWeights.data + info.offset
-                weight.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
-            }
+        build(plan: plan, separateInputs: separateInputs)
+        for (id, quantizer) in plan.weights {
+            let info = layout.info(named: id.parameterName)!
+            let p = quantizedWeights.data + info.offset
+            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
+        }
+        if let head = plan.head.weight {
+            let info = layout.info(named: "wte")!
+            let p = quantizedWeights.data + info.offset
+            head.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
         }
     }
 
@@ -105,7 +120,7 @@ public final class ModuleChain {
         switch m.kind {
         case .inputQuant:
             let width = slotWidths[m.output]
-            if q, let quantizer = inputQuantizer {
+            if q, let quantizer = inputQuantizers[index] {
                 quantizer.apply(inputs[0], into: out, rows: n, cols: width)
             } else {
                 out.update(from: inputs[0], count: n * width)

@@ -42,6 +42,9 @@ public struct QuantPlan: Sendable {
     /// The head's weight (a quantized copy of the tied table) and input (the final norm's
     /// output, per token) quantizers.
     public var head: (weight: RoundToNearest?, input: RoundToNearest?) = (nil, nil)
+    /// Layers whose weights are already quantized (by GPTQ) in the parameters the plan runs on:
+    /// the forward pass reads them as they are; `ModuleChain` marks their modules quantized.
+    public var prequantized: Set<LinearID> = []
 
     public init(weights: [LinearID: RoundToNearest] = [:], inputs: [LinearID: RoundToNearest] = [:]) {
         self.weights = weights

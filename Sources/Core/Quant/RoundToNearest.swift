@@ -1,5 +1,5 @@
 /// Which values share one quantization scale.
-public enum QuantGranularity: Sendable, Equatable, CustomStringConvertible {
+public enum QuantGranularity: Sendable, Hashable, CustomStringConvertible {
     /// One scale for the whole matrix.
     case tensor
     /// One scale per row: per output channel for a weight (out, in), per token for activations.
