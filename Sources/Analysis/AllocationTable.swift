@@ -1,6 +1,6 @@
 import Core
 
-/// Each strategy's plan at each budget, measured on the validation batches (docs/quantization.md §9.3).
+/// Each strategy's plan at each budget, measured on the validation batches (docs/quantization.md §11.3).
 public struct AllocationTable: Sendable {
     public struct Row: Sendable {
         public let strategy: AllocationStrategy

@@ -1,6 +1,6 @@
 import Core
 
-/// How an allocation spends its bits (docs/quantization.md §9).
+/// How an allocation spends its bits (docs/quantization.md §11).
 public enum AllocationStrategy: String, NamedChoice {
     /// Every layer at the widest menu width the budget affords.
     case uniform

@@ -1,6 +1,6 @@
 import Core
 
-/// Per-layer costs of quantizing at each bit width, three ways (docs/quantization.md §9.2): what
+/// Per-layer costs of quantizing at each bit width, three ways (docs/quantization.md §11.2): what
 /// a greedy allocation trades against bits. Every cost is measured on calibration batches
 /// (training batches past any run), never on the validation batches plans are judged on.
 ///
@@ -57,7 +57,9 @@ extension PlanEvaluator {
 
     /// HAWQ: the layer's mean Hessian trace tr(H)/n times the squared weight perturbation
     /// ‖Q_b(W) − W‖² (Dong et al. 2019, HAWQ; the trace form of HAWQ-V2, arXiv 1911.03852).
-    /// Like HAWQ it sees the weights only; inputs are quantized at the same bits regardless.
+    /// Like HAWQ it sees the weights only; inputs are quantized at the same bits regardless. A
+    /// negative trace estimate (a layer in a non-convex region, or estimator noise) counts as 0:
+    /// HAWQ's ranking assumes a positive semi-definite Hessian.
     public func hessianSensitivity(menu: [Int], method: QuantMethod, traces: [LinearID: Double]) throws
         -> BitSensitivity {
         var costs: [LinearID: [Int: Double]] = [:]
@@ -74,7 +76,7 @@ extension PlanEvaluator {
                     let d = Double(p[j]) - Double(parameters.data[info.offset + j])
                     squared += d * d
                 }
-                costs[id, default: [:]][bits] = traces[id]! / Double(info.count) * squared
+                costs[id, default: [:]][bits] = max(traces[id]!, 0) / Double(info.count) * squared
             }
         }
         return BitSensitivity(costs: costs)

@@ -1,6 +1,6 @@
 import Core
 
-/// What one quantization plan does to a model (docs/quantization.md §8.2).
+/// What one quantization plan does to a model (docs/quantization.md §10.2).
 public struct PlanEvaluation: Sendable {
     public let plan: ResolvedQuantization
     public let fullPrecisionLoss: Double

@@ -2,7 +2,7 @@ import Core
 
 extension PropagationAnalyzer {
     /// For each module, how much of a unit of relative squared error added at its output
-    /// reaches the logits (docs/analysis.md §12.2).
+    /// reaches the logits (docs/quantization.md §11.2).
     ///
     /// Linearising R_out = G·R_in + B over the chain's slot graph, where a module reading
     /// several slots sees R_in = Σ_s w_s·R_s with w_s each input's mean share of the squared

@@ -82,7 +82,8 @@ struct AnalyzeCommand: ParsableCommand {
             + " " + optional(m.gain) + " " + optional(m.spectralRatio) + " " + optional(m.alignmentRatio)
     }
 
-    private static func fields(_ m: ModuleError) -> [(String, JSONLine.JSONValue)] {
+    /// A module's JSON fields, shared with `quantize`.
+    static func fields(_ m: ModuleError) -> [(String, JSONLine.JSONValue)] {
         var f: [(String, JSONLine.JSONValue)] = [
             ("module", .string(m.name)), ("kind", .string(m.kind.rawValue)), ("r", .double(m.r)), ("a", .double(m.a)),
             ("b", .double(m.b)), ("c", .double(m.c)), ("r_in", .double(m.inputError)),

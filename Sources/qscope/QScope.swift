@@ -10,7 +10,7 @@ struct QScope: ParsableCommand {
         abstract: "A terminal workbench for how optimizers change a language model's robustness to quantization.",
         subcommands: [DashboardCommand.self, TrainCommand.self, WatchCommand.self, SweepLRCommand.self, BenchCommand.self,
                       ModelsCommand.self, OptimReplayCommand.self, QuantReplayCommand.self, PTQCommand.self,
-                      AnalyzeCommand.self, PredictCommand.self, ScalingCommand.self, StudyCommand.self,
+                      AnalyzeCommand.self, QuantizeCommand.self, AllocateCommand.self, PredictCommand.self, ScalingCommand.self, StudyCommand.self,
                       ReportCommand.self, DoctorCommand.self],
         defaultSubcommand: DashboardCommand.self)
 

@@ -1,4 +1,4 @@
-/// A plan file's form (docs/quantization.md §8.1), decoded strictly: unknown keys, kinds,
+/// A plan file's form (docs/quantization.md §10.1), decoded strictly: unknown keys, kinds,
 /// methods, granularities and bits outside 2–8 are errors naming the key.
 ///
 ///     [default]                  # every block linear (the head stays full unless set)

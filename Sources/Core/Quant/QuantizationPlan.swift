@@ -1,4 +1,4 @@
-/// How a layer's weights are quantized after training (docs/quantization.md §8).
+/// How a layer's weights are quantized after training (docs/quantization.md §10).
 public enum QuantMethod: String, NamedChoice {
     /// Round to nearest on the study's absmax grid.
     case rtn
@@ -14,7 +14,8 @@ public enum QuantMethod: String, NamedChoice {
 /// The quantization of one linear layer: its weights' method, bits and scale granularity, and
 /// the bits of its input (quantized per token; nil: the input stays full precision).
 ///
-/// Invariant: bits are 2–8; a `.full` layer has no input bits; GPTQ is per row or per group.
+/// Invariant: bits are 2–8, except a `.full` layer's: 16-bit (bf16) weights, exact inputs, per
+/// row; GPTQ is per row or per group.
 public struct LayerQuantization: Sendable, Hashable, CustomStringConvertible {
     public var method: QuantMethod
     public var weightBits: Int
@@ -23,16 +24,21 @@ public struct LayerQuantization: Sendable, Hashable, CustomStringConvertible {
 
     public init(method: QuantMethod, weightBits: Int = 4, activationBits: Int? = 4,
                 granularity: QuantGranularity = .row) throws {
-        for bits in [weightBits] + (activationBits.map { [$0] } ?? []) where !(2...8).contains(bits) {
-            throw QScopeError.badInput("bits must be 2 to 8 (got \(bits)); use method = \"full\" for full precision")
-        }
+        if method != .full { try Self.check([weightBits, activationBits].compactMap { $0 }) }
         if method == .gptq, granularity == .tensor {
             throw QScopeError.badInput("GPTQ quantizes per row or per group; use granularity \"row\" or \"group:G\"")
         }
         self.method = method
-        self.weightBits = weightBits
+        self.weightBits = method == .full ? 16 : weightBits
         self.activationBits = method == .full ? nil : activationBits
-        self.granularity = granularity
+        self.granularity = method == .full ? .row : granularity
+    }
+
+    /// Throws unless every width is 2–8.
+    static func check(_ widths: [Int]) throws {
+        if let bits = widths.first(where: { !(2...8).contains($0) }) {
+            throw QScopeError.badInput("bits must be 2 to 8 (got \(bits)); use method = \"full\" for full precision")
+        }
     }
 
     /// Full precision weights and inputs.
@@ -62,7 +68,7 @@ public struct LayerQuantization: Sendable, Hashable, CustomStringConvertible {
     /// Stored bits of the weight (out, in) at these settings: codes plus one 16-bit scale per
     /// row, group or tensor; 16 bits (bf16) per weight in full precision.
     public func storedBits(rows: Int, cols: Int) -> Int {
-        guard method != .full else { return 16 * rows * cols }
+        guard method != .full else { return weightBits * rows * cols }
         let scales: Int
         switch granularity {
         case .tensor: scales = 1
@@ -90,7 +96,7 @@ public enum PlanTarget: String, NamedChoice {
     public var linearKind: LinearKind? { LinearKind(rawValue: rawValue) }
 }
 
-/// A quantization plan as a person writes it (docs/quantization.md §8): defaults, per-kind
+/// A quantization plan as a person writes it (docs/quantization.md §10): defaults, per-kind
 /// tables and per-layer tables, each setting only what it changes. Resolving it for a model
 /// gives every layer's `LayerQuantization`; later, more specific tables win
 /// (default < kind < layer).
@@ -124,6 +130,7 @@ public struct QuantizationPlan: Sendable, Equatable {
         /// `base` with these settings applied (`what` names the table in errors).
         func applied(to base: LayerQuantization, what: String) throws -> LayerQuantization {
             do {
+                try LayerQuantization.check([weightBits, activationBits ?? nil].compactMap { $0 })
                 let method = self.method ?? base.method
                 // A layer turned on from full precision takes W4A4 unless it says otherwise.
                 let inherited = base.method == .full ? LayerQuantization.defaultQuantized : base

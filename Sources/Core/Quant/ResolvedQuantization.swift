@@ -35,7 +35,7 @@ public struct ResolvedQuantization: Sendable, Equatable {
             let shape = layout.info(named: id.parameterName)!.shape
             let n = shape[0] * shape[1]
             count += n
-            weightBits += n * (layer.method == .full ? 16 : layer.weightBits)
+            weightBits += n * layer.weightBits
             // Every weight is one multiply-accumulate per token, so weighting an input's bits by
             // the layer's size averages the bits the matmuls read.
             activationBits += n * (layer.activationBits ?? 16)
@@ -52,7 +52,7 @@ public struct ResolvedQuantization: Sendable, Equatable {
     }
 }
 
-/// The bits and bytes a plan implies (docs/quantization.md §8.3).
+/// The bits and bytes a plan implies (docs/quantization.md §10.3).
 public struct QuantFootprint: Sendable, Equatable, Codable {
     /// Σ bits·size / Σ size over the block linears' weights, 16 for full precision: the average
     /// bits an allocation budget limits.
