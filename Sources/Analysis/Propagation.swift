@@ -270,14 +270,18 @@ enum SpectralNorms {
     static func squared(_ w: UnsafePointer<Float>, rows: Int, cols: Int) throws -> Double {
         // ‖W‖₂² = λ_max(W·Wᵀ) = λ_max(Wᵀ·W); the smaller side keeps the eigenproblem cheap.
         let byRows = rows <= cols, n = byRows ? rows : cols, k = byRows ? cols : rows
-        func at(_ i: Int, _ j: Int) -> Double { Double(byRows ? w[i * cols + j] : w[j * cols + i]) }
+        // A (n×k) is W or Wᵀ in Float64; BLAS forms A·Aᵀ (its upper triangle, the one the
+        // eigensolver reads). A scalar triple loop here took most of a decomposition's time on
+        // `s`, and the Quantize view runs one per key.
+        var a = [Double](repeating: 0, count: n * k)
+        for i in 0..<rows {
+            for j in 0..<cols { a[byRows ? i * cols + j : j * rows + i] = Double(w[i * cols + j]) }
+        }
         var gram = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in i..<n {
-                var s = 0.0
-                for l in 0..<k { s += at(i, l) * at(j, l) }
-                gram[i * n + j] = s
-                gram[j * n + i] = s
+        a.withUnsafeBufferPointer { a in
+            gram.withUnsafeMutableBufferPointer { gram in
+                Double._syrk(transpose: false, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k, beta: 0,
+                             c: gram.baseAddress!, ldc: n)
             }
         }
         var values = [Double](repeating: 0, count: n), vectors = [Double](repeating: 0, count: n * n)

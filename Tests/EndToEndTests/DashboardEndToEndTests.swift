@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// Drives the real `qscope` binary in tmux the way a person would: watch it train, pause,
-/// open and close the help, visit every view, switch the chart's axes and smoothing, open
-/// and cancel the new-run form, shrink the window, quit, and check the terminal came back.
+/// open and close the help, visit every view, change a layer's bits in the Quantize view and
+/// see it measured, switch the chart's axes and smoothing, open and cancel the new-run form,
+/// shrink the window, quit, and check the terminal came back.
 ///
 /// Needs tmux and the binary `QScopeBinary` finds (a release build, or `QSCOPE_BIN`);
 /// without them the test is skipped, not failed.
@@ -54,7 +55,8 @@ struct DashboardEndToEndTests {
             let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
             return lines.count > 1 ? String(lines[1]) : ""
         }
-        let views = [("2", "╭ layers"), ("3", "╭ propagation"), ("4", "╭ compare"), ("5", "╭ Help"), ("1", "╭ loss")]
+        let views = [("2", "╭ layers"), ("3", "╭ propagation"), ("4", "╭ compare"), ("5", "╭ quantize"),
+                     ("6", "╭ Help"), ("1", "╭ loss")]
         for (key, title) in views {
             try tmux.sendKeys(key)
             try tmux.waitFor("view \(key) (\(title))", timeout: 5) { panelTitle($0).hasPrefix(title) }
@@ -63,6 +65,19 @@ struct DashboardEndToEndTests {
             try tmux.sendKeys(key)
             try tmux.waitFor("\(key) to reach \(title)", timeout: 5) { panelTitle($0).hasPrefix(title) }
         }
+
+        // The Quantize view measures the selected run's weights (a paused trainer hands them over
+        // too); a key gives the selected layer 5-bit weights, and the numbers follow.
+        func measured(_ screen: String) -> Bool {
+            panelTitle(screen).hasPrefix("╭ quantize") && screen.contains("key→numbers") && !screen.contains("computing")
+                && !screen.contains("not measured yet")
+        }
+        try tmux.sendKeys("5")
+        try tmux.waitFor("the Quantize view's first measurement", timeout: 60, measured)
+        try tmux.sendKeys("l")
+        try tmux.waitFor("the plan with 5-bit weights measured", timeout: 30) { $0.contains("W5A4 rtn") && measured($0) }
+        try tmux.sendKeys("1")
+        try tmux.waitFor("the Training view again", timeout: 5) { panelTitle($0).hasPrefix("╭ loss") }
 
         // The Training chart: log y on and off, smoothing off and on.
         try tmux.sendKeys("y")

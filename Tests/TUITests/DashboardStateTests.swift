@@ -19,7 +19,7 @@ struct DashboardStateTests {
         _ = state.apply(.previousPage)
         #expect(state.page == .help)
         _ = state.apply(.previousPage)
-        #expect(state.page == .compare)
+        #expect(state.page == .quantize)
     }
 
     /// In the Training view j/k walk the table's order (here by val loss), not id order.

@@ -16,6 +16,22 @@ struct PageSizeSweepTests {
                                                  palette: palette, glyphs: glyphs)),
                  ("Compare", ComparePage(runs: runs, selectedRow: 3, palette: palette, glyphs: glyphs))]
             }
+        } + quantizePages(glyphs, palette)
+    }
+
+    /// The Quantize view measured, busy, failed and with nothing yet, on runs with and without
+    /// a probe history.
+    static func quantizePages(_ glyphs: GlyphSet, _ palette: Palette) -> [(String, any Widget)] {
+        var busy = QuantizeFixtures.status
+        busy.busy = "evaluating"
+        busy.busyRun = 0
+        let statuses = [QuantizeFixtures.status, busy, QuantizeStatus(failures: [0: "no weights"]), QuantizeStatus()]
+        return [QuantizeFixtures.runs, PageFixtures.runs, []].flatMap { runs in
+            statuses.map { status -> (String, any Widget) in
+                ("Quantize", QuantizePage(runs: runs, selectedRun: 0, selectedRow: 11,
+                                          state: QuantizeState(plans: [0: QuantizeFixtures.plan], scope: .kind),
+                                          status: status, palette: palette, glyphs: glyphs))
+            }
         }
     }
 

@@ -124,6 +124,6 @@ struct RunControlLoopTests {
         let titles = backend.frames.dropFirst().map { frame in
             DashboardPage.allCases.first { frame.row(1).lowercased().contains($0.title.lowercased()) }
         }
-        #expect(titles == [.layers, .propagation, .compare, .help, nil, .layers, nil])
+        #expect(titles == [.layers, .propagation, .compare, .quantize, .help, nil, .help])
     }
 }

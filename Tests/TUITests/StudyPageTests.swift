@@ -46,7 +46,7 @@ struct StudyPageTests {
         state.pages = DashboardPage.allCases
         let frame = Fixtures.view().render(snapshots: [], size: Size(width: 100, height: 36), state: state, study: Self.status)
         assertSnapshot(frame.snapshotDump, named: "study-100x36")
-        #expect(frame.row(0).contains("6 Study"))
+        #expect(frame.row(0).contains("7 Study"))
         #expect(frame.text.contains("study fixture  ·  16/30 runs  ·  eta 0:01:35"))
         #expect(frame.text.contains("seeds    ████████████████████░░░░░░░░░░ 4/6"))
         #expect(frame.text.contains("w24l1        2.400±0.020"))

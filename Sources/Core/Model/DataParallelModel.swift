@@ -124,6 +124,7 @@ public final class DataParallelModel {
             // Dispatch's worker threads do not inherit the trainer's MXCSR: flush denormals on each.
             DispatchQueue.concurrentPerform(iterations: shards.count) {
                 CPU.flushDenormals()
+                CPU.applyTrainingPriority()
                 shared.body($0)
             }
         }

@@ -134,6 +134,7 @@ public final class Optimizer {
             // Dispatch's worker threads do not inherit the trainer's MXCSR: flush denormals on each.
             DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in
                 CPU.flushDenormals()
+                CPU.applyTrainingPriority()
                 lanes[lane].forEach(work.update)
             }
         }

@@ -55,6 +55,9 @@ public struct RunSnapshot: Sendable, Equatable {
     /// `layerHistoryCapacity` reports spanning the whole run.
     public private(set) var layerHistory: [LayerReport] = []
     public static let layerHistoryCapacity = 128
+    /// Every probe's PTQ increase with its output error, oldest first, thinned like
+    /// `layerHistory`.
+    public private(set) var probeHistory: [ProbePoint] = []
 
     public init(id: Int, name: String, optimizer: OptimizerKind?, model: String, totalSteps: Int,
                 parameterCount: Int, historyCapacity: Int = 4096) {
@@ -87,6 +90,12 @@ public struct RunSnapshot: Sendable, Equatable {
         }
         if let propagation = report.propagation { self.propagation = propagation }
         if let ptq = report.ptq { self.ptq = ptq }
+        if let point = ProbePoint(report) {
+            if probeHistory.count == Self.layerHistoryCapacity {
+                probeHistory = probeHistory.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            }
+            probeHistory.append(point)
+        }
     }
 }
 
@@ -126,6 +135,9 @@ public final class RunControl: Sendable {
     private let pausedFlag = Atomic<Bool>(false)
     private let stopFlag = Atomic<Bool>(false)
     private let measureFlag = Atomic<Bool>(false)
+    /// Copies of the trainer's parameters for readers that evaluate them elsewhere (the
+    /// dashboard's Quantize view).
+    public let weights = WeightShare()
 
     public init() {}
 

@@ -78,6 +78,7 @@ public final class Trainer {
         }
         var clock = (start: Self.now(), base: position.elapsed)
         while position.step < spec.steps {
+            serveWeights()
             if control.isStopRequested { return finish(.stopped) }
             if control.isPaused {
                 clock.base += Self.now() - clock.start
@@ -112,6 +113,7 @@ public final class Trainer {
         setStatus(.paused)
         while control.isPaused && !control.isStopRequested {
             if control.takeMeasurementRequest() { measureNow(thorough: true) }
+            serveWeights()
             Thread.sleep(forTimeInterval: 0.02)
         }
         setStatus(.running)
@@ -222,8 +224,20 @@ public final class Trainer {
     }
 
     private func finish(_ status: RunStatus, message: String? = nil) -> RunStatus {
+        if control.weights.keepFinal { shareWeights() }
         setStatus(status, message: message)
         return status
+    }
+
+    /// Copies the parameters for a reader that asked (`WeightShare`); here, between steps, on
+    /// the one thread that writes them, so the copy is a whole step.
+    private func serveWeights() {
+        if control.weights.takeRequest() { shareWeights() }
+    }
+
+    private func shareWeights() {
+        control.weights.deposit(step: position.step, spec: spec, corpus: sampler.corpus,
+                                values: Array(model.parameters.buffer))
     }
 
     /// Publishes at most ~20 times a second: each publish makes the next history append copy

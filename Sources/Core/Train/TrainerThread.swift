@@ -34,6 +34,7 @@ public final class TrainerThread: Sendable {
             // Denormals cost a microcode assist per operation on many CPUs; training never
             // needs values below 1.2e-38 (docs/platform.md §Denormals).
             CPU.flushDenormals()
+            CPU.applyTrainingPriority()
             let trainer: Trainer
             do {
                 trainer = try make()

@@ -30,6 +30,8 @@ public final class Dashboard {
     private let themeProblem: String?
     /// The study followed in the Study view, if any.
     private let study: StudyMonitor?
+    /// The Quantize view's worker and what was asked of it (UI thread only).
+    private var quantize = QuantizeLink()
 
     public init(board: RunBoard, controls: [Int: RunControl], options: DashboardOptions = DashboardOptions(),
                 launcher: RunLauncher? = nil, exporter: DashboardExport = DashboardExport(),
@@ -37,6 +39,10 @@ public final class Dashboard {
         self.study = study
         self.board = board
         self.controls = controls
+        Self.keepFinalWeights(controls.values)
+        // Trainers started from here on yield to the UI and the Quantize worker when they need a
+        // core (`CPU.trainingNice`); the launcher starts its runs after the dashboard exists.
+        CPU.trainingNice = max(CPU.trainingNice, Self.trainingNice)
         self.options = options
         self.launcher = launcher
         self.exporter = exporter
@@ -47,6 +53,13 @@ public final class Dashboard {
     /// Adds the controls of runs started outside the dashboard, e.g. after `checkTerminal()`.
     public func add(controls more: [Int: RunControl]) {
         controls.merge(more) { _, new in new }
+        Self.keepFinalWeights(more.values)
+    }
+
+    /// Asks the trainers to leave their last weights behind when they end, so the Quantize
+    /// view still measures a run that has finished.
+    private static func keepFinalWeights(_ controls: some Sequence<RunControl>) {
+        for control in controls { control.weights.keepFinal = true }
     }
 
     /// Throws the error `run()` would throw for a missing terminal, without touching the
@@ -78,6 +91,9 @@ public final class Dashboard {
         makeView(glyphs: glyphs, colorMode: colorMode).render(snapshots: snapshots, size: size, state: state)
     }
 
+    /// The nice value of the dashboard's training threads.
+    static let trainingNice: Int32 = 5
+
     /// Ticks between spinner frames: about 8 frames a second at the default tick.
     static let ticksPerAnimationFrame = 4
 
@@ -100,6 +116,7 @@ public final class Dashboard {
         var runs = board.snapshots()
         var frame: CellBuffer?
         var ticks = 0
+        defer { quantize.stop() }
         while !state.quitRequested {
             if interrupted() { return .interrupted }
             let current = board.generation
@@ -112,7 +129,9 @@ public final class Dashboard {
                 studyGeneration = study.generation
                 frame = nil
             }
-            if runs.contains(where: { $0.activity != nil }) {
+            if quantize.sync(state: &state, runs: runs, controls: controls) { frame = nil }
+            let quantizeStatus = quantize.worker.status
+            if runs.contains(where: { $0.activity != nil }) || quantizeStatus.busy != nil {
                 ticks += 1
                 if ticks % Self.ticksPerAnimationFrame == 0 {
                     state.animationFrame += 1
@@ -120,7 +139,8 @@ public final class Dashboard {
                 }
             }
             if frame == nil {
-                let rendered = view.render(snapshots: runs, size: backend.size, state: state, study: study?.status)
+                let rendered = view.render(snapshots: runs, size: backend.size, state: state, study: study?.status,
+                                           quantize: quantizeStatus)
                 backend.present(rendered)
                 frame = rendered
             }
@@ -179,10 +199,18 @@ public final class Dashboard {
                     throw error
                 }
             case .export(let page):
-                let base = try exporter.write(page: page, table: view.exportTable(snapshots: runs, state: state,
-                                                                                     study: study?.status),
+                let table = view.exportTable(snapshots: runs, state: state, study: study?.status,
+                                             quantize: quantize.worker.status)
+                let base = try exporter.write(page: page, table: table,
                                               screen: screen, date: Date())
                 state.notice = "exported \(base).{csv,json,txt}"
+            case .allocatePlan(let id, let bits, let method):
+                quantize.allocate(runID: id, bits: bits, method: method, state: state, runs: runs, controls: controls)
+            case .writePlan(let id, let plan):
+                guard let run = runs.first(where: { $0.id == id }) else { throw QScopeError.badInput("no run \(id)") }
+                let path = try QuantizePlanFile.write(plan: plan, run: run,
+                                                      measurement: quantize.worker.status.measurements[id])
+                state.notice = "wrote \(path)"
             case .cycleTheme:
                 let name = themes.advance()
                 let (theme, problem) = Theme.resolve(.named(name), environment: environment)
@@ -203,6 +231,7 @@ public final class Dashboard {
     /// Takes over a run the launcher started and selects it.
     private func adopt(_ launched: LaunchedRun, state: inout DashboardState, runs: inout [RunSnapshot], verb: String) {
         controls[launched.id] = launched.control
+        launched.control.weights.keepFinal = true
         runs = board.snapshots()
         state.selectedRun = runs.firstIndex { $0.id == launched.id } ?? state.selectedRun
         state.notice = "\(verb) \(runs.first { $0.id == launched.id }?.name ?? "run \(launched.id)")"

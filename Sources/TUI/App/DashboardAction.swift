@@ -31,4 +31,24 @@ public enum DashboardAction: Equatable, Sendable {
     case formType(Character)
     case formDeleteBackward
     case formSubmit, formCancel
+    // The Quantize view.
+    case quantize(QuantizeAction)
+}
+
+/// A key of the Quantize view.
+public enum QuantizeAction: Equatable, Sendable {
+    /// Change the selected layer (and the rest of the scope).
+    case edit(QuantizeEdit)
+    /// Edits apply to the layer, its kind, or every layer.
+    case cycleScope
+    /// Every layer back to W4A4 RTN.
+    case reset
+    /// The allocation budget up or down by this many half bits.
+    case budget(Int)
+    /// Allocate the budget over the layers.
+    case allocate
+    /// Write the plan as a TOML file.
+    case write
+    /// Measure on freshly fetched weights.
+    case refresh
 }

@@ -4,6 +4,8 @@ public enum DashboardPage: Int, CaseIterable, Equatable, Sendable {
     case layers
     case propagation
     case compare
+    /// A quantization plan for the selected run, edited layer by layer and measured live.
+    case quantize
     case help
     /// A study's progress and results; a tab only while a study is followed (`qscope watch DIR`).
     case study
@@ -15,6 +17,7 @@ public enum DashboardPage: Int, CaseIterable, Equatable, Sendable {
         case .layers: return "Layers"
         case .propagation: return "Propagation"
         case .compare: return "Compare"
+        case .quantize: return "Quantize"
         case .help: return "Help"
         case .study: return "Study"
         }

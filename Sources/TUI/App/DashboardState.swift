@@ -37,6 +37,8 @@ public struct DashboardState: Equatable, Sendable {
     public var form: RunForm?
     /// Advances while a run is busy, to animate its spinner.
     public var animationFrame: Int
+    /// The Quantize view's plans and settings.
+    public var quantize = QuantizeState()
 
     public init(page: DashboardPage = .training, showHelp: Bool = false, pauseRequested: Bool = false,
                 notice: String? = nil, quitRequested: Bool = false, selectedRun: Int = 0, selectedRow: Int = 0,
@@ -141,6 +143,8 @@ public struct DashboardState: Equatable, Sendable {
         case .openForm, .formNextField, .formPreviousField, .formNextValue, .formPreviousValue, .formType,
              .formDeleteBackward, .formSubmit, .formCancel:
             return applyForm(action, context: context)
+        case .quantize(let key):
+            return applyQuantize(key, context: context)
         }
         return nil
     }
@@ -192,6 +196,10 @@ public enum DashboardEffect: Equatable, Sendable {
     case measureAll(runIDs: [Int])
     case start(RunOverrides)
     case export(DashboardPage)
+    /// Allocate `bits` average bits over run `runID`'s layers by `method` (the Quantize view's `a`).
+    case allocatePlan(runID: Int, bits: Double, method: QuantMethod)
+    /// Write run `runID`'s plan as a TOML file (the Quantize view's `w`).
+    case writePlan(runID: Int, plan: ResolvedQuantization)
     /// Switch to the next theme (the Dashboard loads it and rebuilds its palette).
     case cycleTheme
 }

@@ -4,7 +4,7 @@ import Study
 extension DashboardView {
     /// The body of `page`: the one place a view's widget is chosen.
     func body(of page: DashboardPage, runs: [RunSnapshot], state: DashboardState,
-              study: StudyStatus? = nil) -> any ExportableWidget {
+              study: StudyStatus? = nil, quantize: QuantizeStatus = QuantizeStatus()) -> any ExportableWidget {
         switch page {
         case .training:
             return TrainingPage(runs: runs, state: state, palette: palette, glyphs: glyphs)
@@ -17,6 +17,10 @@ extension DashboardView {
                                    sideBySide: state.sideBySide, palette: palette, glyphs: glyphs)
         case .compare:
             return ComparePage(runs: runs, selectedRow: state.selectedRow, palette: palette, glyphs: glyphs)
+        case .quantize:
+            return QuantizePage(runs: runs, selectedRun: state.selectedRun, selectedRow: state.selectedRow,
+                                state: state.quantize, status: quantize, animationFrame: state.animationFrame,
+                                palette: palette, glyphs: glyphs)
         case .help:
             return HelpOverlay(bindings: keyMap.bindings, notes: [], glyphs: glyphs, palette: palette, fill: true)
         case .study:
@@ -37,6 +41,8 @@ extension DashboardView {
                 runs: runs, selectedRun: state.selectedRun, sideBySide: state.sideBySide))
         case .compare:
             return DashboardContext(runs: runs, rowCount: ComparePage.rowCount(runs: runs))
+        case .quantize:
+            return DashboardContext(runs: runs, rowCount: QuantizePage.rowCount(runs: runs, selectedRun: state.selectedRun))
         case .training, .help, .study:
             return DashboardContext(runs: runs)
         }
@@ -46,6 +52,7 @@ extension DashboardView {
 extension LayersPage: ExportableWidget {}
 extension PropagationPage: ExportableWidget {}
 extension ComparePage: ExportableWidget {}
+extension QuantizePage: ExportableWidget {}
 
 extension HelpOverlay: ExportableWidget {
     /// The key table: section, keys, what they do.
@@ -73,7 +80,7 @@ extension DashboardView {
             let up = mouse.kind == .wheelUp
             switch state.page {
             case .training: return up ? .zoomIn : .zoomOut
-            case .layers, .propagation, .compare: return up ? .selectPreviousRow : .selectNextRow
+            case .layers, .propagation, .compare, .quantize: return up ? .selectPreviousRow : .selectNextRow
             case .help, .study: return nil
             }
         }

@@ -26,8 +26,10 @@ public struct DashboardView: Sendable {
         self.minimumSize = minimumSize
     }
 
-    /// The frame for `snapshots` (and the followed study's `study`, if any) at `size`.
-    public func render(snapshots: [RunSnapshot], size: Size, state: DashboardState, study: StudyStatus? = nil) -> CellBuffer {
+    /// The frame for `snapshots` (and the followed study's `study`, if any; what the Quantize
+    /// worker found, `quantize`) at `size`.
+    public func render(snapshots: [RunSnapshot], size: Size, state: DashboardState, study: StudyStatus? = nil,
+                       quantize: QuantizeStatus = QuantizeStatus()) -> CellBuffer {
         var buffer = CellBuffer(size: size, filling: Cell(" ", style: palette.text))
         let screen = Rect(size: size)
         guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
@@ -43,12 +45,14 @@ public struct DashboardView: Sendable {
                  tabs: state.pages.map { "\($0.rawValue) \($0.title)" }, activeTab: state.pages.firstIndex(of: state.page) ?? 0,
                  activeStyle: Style(fg: bar.fg, bg: bar.bg, bold: true, reverse: !bar.reverse))
             .render(into: &buffer, area: titleRow)
-        self.body(of: state.page, runs: runs, state: state, study: study).render(into: &buffer, area: body)
+        self.body(of: state.page, runs: runs, state: state, study: study, quantize: quantize)
+            .render(into: &buffer, area: body)
         if let form = state.form {
             RunFormView(form: form, glyphs: glyphs, palette: palette).render(into: &buffer, area: body)
         }
         if state.showHelp {
-            HelpOverlay(bindings: keyMap.bindings, notes: [], glyphs: glyphs, palette: palette)
+            HelpOverlay(bindings: keyMap.bindings, notes: [], glyphs: glyphs, palette: palette,
+                        leading: KeyMap.activeSections(state))
                 .render(into: &buffer, area: body)
         }
         statusLine(runs, state: state).render(into: &buffer, area: bars.splitTop(1).top)
@@ -58,8 +62,10 @@ public struct DashboardView: Sendable {
     }
 
     /// The current view's data, for export.
-    public func exportTable(snapshots: [RunSnapshot], state: DashboardState, study: StudyStatus? = nil) -> ExportTable {
-        body(of: state.page, runs: snapshots.sorted { $0.id < $1.id }, state: state, study: study).exportTable
+    public func exportTable(snapshots: [RunSnapshot], state: DashboardState, study: StudyStatus? = nil,
+                            quantize: QuantizeStatus = QuantizeStatus()) -> ExportTable {
+        body(of: state.page, runs: snapshots.sorted { $0.id < $1.id }, state: state, study: study, quantize: quantize)
+            .exportTable
     }
 
     private func summary(_ runs: [RunSnapshot]) -> String {

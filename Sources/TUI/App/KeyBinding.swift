@@ -4,6 +4,7 @@ public enum KeySection: String, CaseIterable, Sendable {
     case runs = "Selected run"
     case training = "Training view"
     case pages = "Layers, Propagation, Compare"
+    case quantize = "Quantize view"
     case form = "New-run form"
     case confirm = "Confirm prompt"
 }
@@ -73,6 +74,7 @@ public struct KeyMap: Equatable, Sendable {
         switch state.page {
         case .training: return [.general, .runs, .training]
         case .layers, .propagation, .compare: return [.general, .runs, .pages]
+        case .quantize: return [.general, .runs, .quantize]
         case .help, .study: return [.general, .runs]
         }
     }
@@ -103,6 +105,7 @@ public struct KeyMap: Equatable, Sendable {
                    actions: DashboardPage.allCases.map { .showPage($0) }, section: .general, label: "1-\(DashboardPage.standard.count)"),
         KeyBinding(keys: [.tab, .backTab], description: "next/previous view", actions: [.nextPage, .previousPage],
                    section: .general),
+    ] + quantizeBindings + [
 
         KeyBinding(keys: [.character(" ")], description: "pause/resume run", action: .togglePauseRun, section: .runs,
                    hint: "pause"),
@@ -161,4 +164,34 @@ public struct KeyMap: Equatable, Sendable {
         KeyBinding(keys: [.character("y"), .character("n"), .escape], description: "yes / no",
                    actions: [.confirmYes, .confirmNo, .confirmNo], section: .confirm, label: "y/n", inHelpBar: true),
     ])
+
+    /// The Quantize view's keys; early in the table so its help bar shows them before the
+    /// run keys (no key here is a run key, so the order decides nothing else).
+    static let quantizeBindings = [
+        KeyBinding(keys: [.character("j"), .character("k"), .down, .up], description: "select layer",
+                   actions: [.selectNextRow, .selectPreviousRow, .selectNextRow, .selectPreviousRow], section: .quantize),
+        KeyBinding(keys: [.character("<"), .character(">")], description: "previous/next run",
+                   actions: [.selectPreviousRun, .selectNextRun], section: .quantize),
+        KeyBinding(keys: [.character("h"), .character("l"), .left, .right], description: "weight bits -/+",
+                   actions: [.quantize(.edit(.weightBits(-1))), .quantize(.edit(.weightBits(1))),
+                             .quantize(.edit(.weightBits(-1))), .quantize(.edit(.weightBits(1)))],
+                   section: .quantize, inHelpBar: true, hint: "W bits"),
+        KeyBinding(keys: [.character("H"), .character("L")], description: "input bits -/+",
+                   actions: [.quantize(.edit(.activationBits(-1))), .quantize(.edit(.activationBits(1)))],
+                   section: .quantize, inHelpBar: true, hint: "A bits"),
+        KeyBinding(keys: [.character("c")], description: "method rtn/gptq/fp", action: .quantize(.edit(.cycleMethod)),
+                   section: .quantize, hint: "method"),
+        KeyBinding(keys: [.character("g")], description: "edit layer/kind/all", action: .quantize(.cycleScope),
+                   section: .quantize, hint: "scope"),
+        KeyBinding(keys: [.character("u")], description: "reset to W4A4 rtn", action: .quantize(.reset),
+                   section: .quantize, inHelpBar: false),
+        KeyBinding(keys: [.character("["), .character("]")], description: "budget -/+ 0.5 bits",
+                   actions: [.quantize(.budget(-1)), .quantize(.budget(1))], section: .quantize),
+        KeyBinding(keys: [.character("a")], description: "allocate the budget", action: .quantize(.allocate),
+                   section: .quantize, hint: "allocate"),
+        KeyBinding(keys: [.character("w")], description: "write plan (TOML)", action: .quantize(.write),
+                   section: .quantize, hint: "write"),
+        KeyBinding(keys: [.character("f")], description: "fresh weights", action: .quantize(.refresh),
+                   section: .quantize, inHelpBar: false),
+    ]
 }

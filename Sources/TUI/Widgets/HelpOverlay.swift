@@ -10,13 +10,18 @@ public struct HelpOverlay: Widget {
     public var palette: Palette
     /// Take the whole area instead of a box sized to the content.
     public var fill: Bool
+    /// Sections listed before the others (the keys of the view under the overlay), so what
+    /// works right now is on screen even when a small window cannot show every key.
+    public var leading: [KeySection]
 
-    public init(bindings: [KeyBinding], notes: [String], glyphs: GlyphSet, palette: Palette, fill: Bool = false) {
+    public init(bindings: [KeyBinding], notes: [String], glyphs: GlyphSet, palette: Palette, fill: Bool = false,
+                leading: [KeySection] = []) {
         self.bindings = bindings
         self.notes = notes
         self.glyphs = glyphs
         self.palette = palette
         self.fill = fill
+        self.leading = leading
     }
 
     enum Line: Equatable {
@@ -37,7 +42,7 @@ public struct HelpOverlay: Widget {
     /// `spaced`.
     func lines(spaced: Bool) -> [Line] {
         var lines: [Line] = []
-        for section in KeySection.allCases {
+        for section in leading + KeySection.allCases.filter({ !leading.contains($0) }) {
             let entries = bindings.filter { $0.section == section }
             guard !entries.isEmpty else { continue }
             if spaced, !lines.isEmpty { lines.append(.blank) }
