@@ -17,8 +17,12 @@ public struct BitSensitivity: Sendable {
 extension PlanEvaluator {
     /// The plan with every layer at W`bits`A`bits` by `method`, and its GPTQ weights.
     func uniform(_ method: QuantMethod, bits: Int) throws -> (plan: ResolvedQuantization, weights: Tensor) {
-        let plan = ResolvedQuantization.uniform(try .uniform(method, bits: bits), config: config)
-        return (plan, try prequantizedParameters(plan))
+        let layer = try LayerQuantization.uniform(method, bits: bits)
+        let plan = ResolvedQuantization.uniform(layer, config: config)
+        if let weights = uniformWeights[layer] { return (plan, weights) }
+        let weights = try prequantizedParameters(plan)
+        uniformWeights[layer] = weights
+        return (plan, weights)
     }
 
     /// Measured: the loss increase with only that layer quantized (its GPTQ weights calibrated
@@ -98,7 +102,7 @@ extension PlanEvaluator {
         let epsilon = Float(0.01 * (sumSquares / Double(count)).squareRoot())
         var random = RNG(seed: seed)
         let direction = Tensor(shape: parameters.shape)
-        let plus = Tensor(shape: parameters.shape)
+        let plus = Tensor(shape: parameters.shape), minus = Tensor(shape: parameters.shape)
         var traces = [Double](repeating: 0, count: ids.count)
         model.setQuantPlan(nil)
         defer { model.parameters.copy(from: parameters) }
@@ -108,11 +112,11 @@ extension PlanEvaluator {
                 for j in 0..<info.count { direction.data[info.offset + j] = random.next() & 1 == 0 ? -1 : 1 }
             }
             gradient(at: epsilon, along: direction, batches: batches, into: plus)
-            gradient(at: -epsilon, along: direction, batches: batches, into: model.gradients)
+            gradient(at: -epsilon, along: direction, batches: batches, into: minus)
             for (i, info) in infos.enumerated() {
                 var vHv = 0.0
                 for j in info.offset..<(info.offset + info.count) {
-                    vHv += Double(direction.data[j]) * Double(plus.data[j] - model.gradients.data[j])
+                    vHv += Double(direction.data[j]) * Double(plus.data[j] - minus.data[j])
                 }
                 traces[i] += vHv / (2 * Double(epsilon)) / Double(samples)
             }
@@ -123,13 +127,13 @@ extension PlanEvaluator {
     /// The mean gradient over `batches` calibration batches at θ + step·direction, into `out`.
     private func gradient(at step: Float, along direction: Tensor, batches: Int, into out: Tensor) {
         for j in 0..<parameters.count { model.parameters.data[j] = parameters.data[j] + step * direction.data[j] }
-        let sum = Tensor(shape: parameters.shape)
+        out.zero()
         for i in 0..<batches {
             fill(.calibration, index: i, of: batches)
             model.forward()
             model.backward()
-            Kernels.add(model.gradients.data, into: sum.data, count: sum.count)
+            Kernels.add(model.gradients.data, into: out.data, count: out.count)
         }
-        for j in 0..<sum.count { out.data[j] = sum.data[j] / Float(batches) }
+        for j in 0..<out.count { out.data[j] /= Float(batches) }
     }
 }

@@ -30,6 +30,9 @@ public final class PlanEvaluator {
     /// Training batches (past any run) GPTQ calibrates on.
     public let calibrationBatches: Int
     private var fullPrecision: Double?
+    /// GPTQ weights of uniform plans by their layer setting: each sensitivity reads them, and
+    /// calibrating costs a pass over the model per block.
+    var uniformWeights: [LayerQuantization: Tensor] = [:]
 
     /// An evaluator of a copy of `parameters` on `sampler`'s batches of (batch, seq).
     public init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, sampler: BatchSampler,
