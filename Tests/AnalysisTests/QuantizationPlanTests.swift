@@ -57,7 +57,7 @@ struct QuantizationPlanTests {
     @Test func chainUnderAMixedPlanMatchesTheForwardPass() throws {
         var plan = QuantizationPlan(defaults: .init(method: .rtn, weightBits: 6, activationBits: 8))
         plan.kinds[.k] = .init(activationBits: 3)
-        plan.kinds[.head] = .init(method: .rtn, weightBits: 8, activationBits: .some(nil))
+        plan.kinds[.head] = .init(method: .rtn, weightBits: 8)
         plan.layers["blocks.0.mlp.up"] = .init(method: .gptq, weightBits: 3)
         plan.layers["blocks.1.attn.o"] = .init(method: .full)
         plan.layers["blocks.1.mlp.down"] = .init(granularity: .group(16))
