@@ -2,8 +2,8 @@ import Analysis
 import Core
 import Foundation
 
-/// The study's figures as SVG documents, by file name: the paper's Fig. 1–4, the scaling laws
-/// and the learning-rate sweeps, drawn from `StudyResults`.
+/// The study's figures as SVG documents, by file name: the paper's Fig. 1–4, the scaling laws,
+/// the learning-rate sweeps and, when measured, the bit allocations, drawn from `StudyResults`.
 enum StudyFigures {
     static func all(_ results: StudyResults) -> [(file: String, svg: String)] {
         var figures = predictors(results)
@@ -11,6 +11,7 @@ enum StudyFigures {
         figures.append(contentsOf: propagation(results))
         figures.append(("fig-scaling.svg", scaling(results)))
         figures.append(contentsOf: sweeps(results))
+        if let curves = results.allocation { figures.append(("fig-allocation.svg", allocation(curves))) }
         return figures
     }
 
@@ -139,5 +140,42 @@ enum StudyFigures {
             }
             return ("fig-sweep-\(size.name).svg", chart.document())
         }
+    }
+
+    /// Loss increase against average bits per optimizer: solid the best allocated plan at each
+    /// budget, dashed (hollow markers) the uniform plan; a log y axis when the increases span decades.
+    static func allocation(_ curves: [StudyResults.AllocationCurve]) -> String {
+        let first = curves.first
+        let increases = curves.flatMap { $0.points.flatMap { [$0.uniformIncrease, $0.bestIncrease] } }
+        let positive = increases.filter { $0 > 0 }
+        let log = (positive.max() ?? 0) >= 100 * (positive.min() ?? .infinity)
+        var chart = SVGChart(title: "Loss increase against average bits (\(first?.size ?? ""), seed \(first?.seed ?? 0), common loss)",
+                             xLabel: "average weight bits of the plan (W_bA_b RTN per layer)",
+                             yLabel: "validation loss increase (nats)" + (log ? " (log)" : ""))
+        chart.yLog = log
+        let strategies = first?.strategies.map(\.rawValue).joined(separator: ", ") ?? ""
+        chart.notes = ["solid: best allocated plan (lowest loss of \(strategies)); dashed, hollow: uniform"]
+        if log, positive.count < increases.count {
+            chart.notes.append("\(increases.count - positive.count) plans with no loss increase are not drawn on the log axis")
+        }
+        var uniforms: [SVGChart.Series] = []
+        for curve in curves {
+            var style = self.style(curve.optimizer)
+            style.dash = nil
+            var best = SVGChart.Series(name: curve.optimizer.rawValue, style: style,
+                                       points: curve.points.map { (x: $0.bestBits, y: $0.bestIncrease) }.sorted { $0.x < $1.x })
+            best.line = true
+            chart.series.append(best)
+            style.dash = "5,3"
+            // Budgets between two menu widths give the same uniform plan: one point each.
+            var seen: Set<Double> = []
+            var uniform = SVGChart.Series(name: "", style: style, points: curve.points
+                .filter { seen.insert($0.uniformBits).inserted }.map { (x: $0.uniformBits, y: $0.uniformIncrease) }
+                .sorted { $0.x < $1.x })
+            (uniform.line, uniform.hollow) = (true, true)
+            uniforms.append(uniform)
+        }
+        chart.series += uniforms
+        return chart.document()
     }
 }

@@ -28,8 +28,9 @@ public struct CommonLoss: Sendable, Codable, Equatable {
 }
 
 /// Measures every chosen full-precision run at its first evaluation at or below its size's common
-/// loss (from the snapshot kept there) and at its end, and each sweep run's outlier metrics at its
-/// end (for the learning-rate figure). Measurements already in the store are kept.
+/// loss (from the snapshot kept there) and at its end, each sweep run's outlier metrics at its
+/// end (for the learning-rate figure), and the bit allocations of each optimizer's compared run
+/// at the common loss. Measurements already in the store are kept.
 struct StudyMeasurements {
     let plan: StudyPlan
     let store: RunStore
@@ -42,9 +43,16 @@ struct StudyMeasurements {
         case common, final
         /// Sweep runs: the outlier metrics only, at the end.
         case sweep
+        /// Uniform against allocated bits (`AllocationMeasurement`), at the common loss.
+        case allocation
     }
 
-    var settings: String { plan.spec.ptq.key }
+    /// The settings a measurement of `run` at `point` depends on, its key in the store.
+    static func settings(_ point: Point, of run: StoredStudyRun, spec: StudySpec) -> String {
+        point == .allocation ? spec.ptq.key + " " + spec.allocation.key(parameters: run.parameters) : spec.ptq.key
+    }
+
+    func settings(of job: Job) -> String { Self.settings(job.point, of: job.run, spec: plan.spec) }
 
     /// One measurement to take: a run, where, at which step, from which file.
     struct Job {
@@ -60,12 +68,16 @@ struct StudyMeasurements {
         let chosen = try StudyResults.chosenFullPrecision(runs, choices: try store.result([RateChoice].self, key: "rates") ?? [])
         let common = try commonLosses(chosen)
         try store.putResult(common, key: "common_loss")
+        let compared = plan.spec.allocation.enabled ? Set(StudyResults.comparedRuns(chosen, spec: plan.spec).map(\.id)) : []
         var jobs: [Job] = []
         for run in chosen {
             let paths = RunPaths(checkpoint: plan.checkpoint(of: run.id))
             if let limit = common.first(where: { $0.size == run.size })?.loss,
                let step = try CommonLoss.firstStep(of: run.id, atOrBelow: limit, in: store) {
                 jobs.append(Job(run: run, point: .common, step: step, path: paths.evalSnapshot(step: step)))
+                if compared.contains(run.id) {
+                    jobs.append(Job(run: run, point: .allocation, step: step, path: paths.evalSnapshot(step: step)))
+                }
             }
             jobs.append(Job(run: run, point: .final, step: run.step, path: paths.checkpoint))
         }
@@ -76,9 +88,24 @@ struct StudyMeasurements {
     }
 
     /// The stored measurement `job` asks for, if taken.
-    func stored(_ job: Job) throws -> StudyMeasurement? {
-        try store.measurement(StudyMeasurement.self, run: job.run.id, point: job.point.rawValue, step: job.step,
-                              settings: settings)
+    func stored<T: Decodable>(_ type: T.Type, _ job: Job) throws -> T? {
+        try store.measurement(type, run: job.run.id, point: job.point.rawValue, step: job.step, settings: settings(of: job))
+    }
+
+    /// Whether the store holds `job`'s measurement.
+    func isTaken(_ job: Job) throws -> Bool {
+        job.point == .allocation ? try stored(AllocationMeasurement.self, job) != nil
+                                 : try stored(StudyMeasurement.self, job) != nil
+    }
+
+    /// Writes `job`'s stored measurement as a file beside its run (cluster mode), if taken.
+    func writeFile(_ job: Job) throws {
+        func write<T: Codable>(_ type: T.Type) throws {
+            guard let value = try stored(type, job) else { return }
+            try StudyRunFiles.writeMeasurement(value, run: job.run.id, point: job.point.rawValue, step: job.step,
+                                               settings: settings(of: job), plan: plan)
+        }
+        if job.point == .allocation { try write(AllocationMeasurement.self) } else { try write(StudyMeasurement.self) }
     }
 
     /// Takes `jobs` (all of them by default) that the store does not hold yet. False when interrupted.
@@ -89,10 +116,7 @@ struct StudyMeasurements {
         onEvent(.measuring(runs: jobs.count))
         for (index, job) in jobs.enumerated() {
             if interrupted() { return false }
-            if try stored(job) == nil {
-                try store.putMeasurement(try measure(path: job.path, run: job.run, point: job.point, step: job.step),
-                                         run: job.run.id, point: job.point.rawValue, step: job.step, settings: settings)
-            }
+            if try !isTaken(job) { try take(job) }
             onEvent(.measured(done: index + 1, total: jobs.count))
         }
         return true
@@ -107,6 +131,20 @@ struct StudyMeasurements {
                 if best > worst?.loss ?? -.infinity { worst = (best, "\(run.optimizer) seed \(run.seed)") }
             }
             return worst.map { CommonLoss(size: size, loss: $0.loss, limitedBy: $0.run) }
+        }
+    }
+
+    /// Measures `job` and stores the measurement.
+    private func take(_ job: Job) throws {
+        func put<T: Encodable>(_ value: T) throws {
+            try store.putMeasurement(value, run: job.run.id, point: job.point.rawValue, step: job.step,
+                                     settings: settings(of: job))
+        }
+        if job.point == .allocation {
+            try put(try AllocationMeasurement.measure(path: job.path, step: job.step, corpus: corpus,
+                                                      setting: plan.spec.allocation, ptq: plan.spec.ptq))
+        } else {
+            try put(try measure(path: job.path, run: job.run, point: job.point, step: job.step))
         }
     }
 

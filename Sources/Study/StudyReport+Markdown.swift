@@ -40,7 +40,8 @@ extension StudyReport {
         for (title, key, format) in sections { out += table(results, title: title, key: key, format: format) }
         out += correlationSection(results)
         out += scalingSection(results)
-        out += "\n## 16. Figures\n\n"
+        out += allocationSection(results)
+        out += "\n## 17. Figures\n\n"
         for (file, _) in StudyFigures.all(results) { out += "![\(file)](\(file))\n" }
         return out
     }
@@ -85,5 +86,31 @@ extension StudyReport {
                 + "\(estimate(fit.alpha)) | \(fit.a.map { String(format: "%.3g", $0) } ?? "n/a") |\n"
         }
         return out
+    }
+
+    /// Uniform against allocated bits per optimizer and budget, or why it is absent.
+    static func allocationSection(_ results: StudyResults) -> String {
+        let out = "\n## 16. Bits allocated per layer against uniform bits\n\n"
+        guard let curves = results.allocation, let first = curves.first else {
+            return out + "Not measured: the spec turns it off (`[allocation] enabled = false`), or the store predates this "
+                + "measurement (running the study again takes it and redoes nothing else).\n"
+        }
+        let budgets = first.points.map(\.budget)
+        func bits(_ value: Double) -> String { String(format: "%g", value) }
+        var table = "| optimizer | " + budgets.map { bits($0) + " bits" }.joined(separator: " | ") + " |\n"
+        table += "|---|" + String(repeating: "---:|", count: budgets.count) + "\n"
+        for curve in curves {
+            table += "| \(curve.optimizer) | " + budgets.map { budget in
+                guard let p = curve.points.first(where: { $0.budget == budget }) else { return "n/a" }
+                return String(format: "%.4f → %.4f ", p.uniformIncrease, p.bestIncrease) + p.bestStrategy.rawValue
+            }.joined(separator: " | ") + " |\n"
+        }
+        return out + "Each optimizer's \(first.size) model (seed \(first.seed), at the common loss: the runs of Fig. 3) "
+            + "quantized W_bA_b by RTN per layer under an average-bits budget: uniform puts every block linear at the "
+            + "widest menu width within the budget; the greedy allocations (\(first.strategies.map(\.rawValue).joined(separator: ", ")); "
+            + "docs/quantization.md §11) choose each layer's width from sensitivities measured on calibration batches, and the "
+            + "best is the one with the lowest validation loss. Each cell: uniform → best allocated loss increase (nats), "
+            + "and the strategy that won. `fig-allocation.svg` draws both against the plans' average bits (uniform plans "
+            + "exist only at the menu widths: its dashed line just joins them).\n\n" + table
     }
 }

@@ -68,13 +68,12 @@ extension StudyResults {
                                             valLoss: run.isFinished ? run.valLoss : nil,
                                             mmr: try measured(run, .sweep)?.measurement.mmr))
         }
-        if let largest = results.sizes.last?.name {
-            for optimizer in spec.optimizers {
-                guard let run = chosen.first(where: { $0.size == largest && $0.optimizer == optimizer && $0.seed == spec.seeds[0] }),
-                      let m = try measured(run, .common) else { continue }
-                results.propagation.append(Profile(optimizer: optimizer, size: largest, modules: m.measurement.propagation.modules))
-            }
+        let compared = comparedRuns(chosen, spec: spec)
+        for run in compared {
+            guard let m = try measured(run, .common) else { continue }
+            results.propagation.append(Profile(optimizer: run.optimizer, size: run.size, modules: m.measurement.propagation.modules))
         }
+        results.allocation = try allocationCurves(compared, spec: spec, commonLoss: commonLoss, store: store)
         results.scaling = (chosen + qat).compactMap { run in
             run.valLoss.map { ScalingPoint(optimizer: run.optimizer, nonEmbeddingParameters: run.nonEmbeddingParameters,
                                            parameters: run.parameters, quantized: run.qat, loss: $0) }
@@ -85,8 +84,8 @@ extension StudyResults {
 
     /// The step at which `run` was measured at `point`: its first evaluation at or below the
     /// common loss, or its last step.
-    private static func stepOf(_ run: StoredStudyRun, _ point: StudyMeasurements.Point, commonLoss: [CommonLoss],
-                               store: RunStore) throws -> Int? {
+    static func stepOf(_ run: StoredStudyRun, _ point: StudyMeasurements.Point, commonLoss: [CommonLoss],
+                       store: RunStore) throws -> Int? {
         guard point == .common else { return run.step }
         guard let limit = commonLoss.first(where: { $0.size == run.size })?.loss else { return nil }
         return try CommonLoss.firstStep(of: run.id, atOrBelow: limit, in: store)

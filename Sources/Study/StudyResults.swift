@@ -25,6 +25,9 @@ public struct StudyResults: Sendable, Codable, Equatable {
     public var scaling: [ScalingPoint]
     /// What the fits' N counts (nil in results written before the choice existed: non-embedding).
     public var scalingParameters: ParameterCount?
+    /// Uniform against allocated bits per optimizer, on the runs `propagation` profiles (nil when
+    /// none was measured: the spec turns it off, or the store predates the measurement).
+    public var allocation: [AllocationCurve]?
 
     public struct Size: Sendable, Codable, Equatable {
         public var name: String
@@ -95,6 +98,16 @@ public struct StudyResults: Sendable, Codable, Equatable {
         public var parameters: Int
         public var quantized: Bool
         public var loss: Double
+    }
+
+    /// The run each optimizer is compared on, per module (Fig. 3 and 4) and in the allocation
+    /// figure: the chosen full-precision run of the spec's last size (the largest, in the presets)
+    /// and its first seed, in the spec's optimizer order.
+    static func comparedRuns(_ chosen: [StoredStudyRun], spec: StudySpec) -> [StoredStudyRun] {
+        guard let largest = spec.sizes.last?.model().name else { return [] }
+        return spec.optimizers.compactMap { optimizer in
+            chosen.first { $0.size == largest && $0.optimizer == optimizer && $0.seed == spec.seeds[0] }
+        }
     }
 
     /// The chosen full-precision runs: the sweep run at each chosen rate, and the other seeds.

@@ -9,13 +9,17 @@ import Foundation
 /// files back into a store: a task's private one (to make the previous stage's choices) or the
 /// study's own (`qscope study --collect`). Importing twice changes nothing.
 enum StudyRunFiles {
-    /// One measurement file: where and how it was taken, and what it found.
-    struct MeasurementFile: Codable {
+    /// One measurement file: where and how it was taken, and what it found (a
+    /// `StudyMeasurement`, or an `AllocationMeasurement` at the allocation point).
+    struct MeasurementFile<Measurement: Codable>: Codable {
         var point: String
         var step: Int
         var settings: String
-        var measurement: StudyMeasurement
+        var measurement: Measurement
     }
+
+    /// A measurement file's point, read first to choose the type of its measurement.
+    private struct FilePoint: Decodable { var point: String }
 
     static func directory(of id: String, in plan: StudyPlan) -> String {
         (plan.checkpoint(of: id) as NSString).deletingLastPathComponent
@@ -54,14 +58,24 @@ enum StudyRunFiles {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasPrefix("measurement-") && name.hasSuffix(".json") {
             let path = (directory as NSString).appendingPathComponent(name)
-            let file = try JSONDecoder().decode(MeasurementFile.self, from: try TextFile.read(path, limit: 1 << 24, what: "measurement"))
-            try store.putMeasurement(file.measurement, run: id, point: file.point, step: file.step, settings: file.settings)
+            let data = try TextFile.read(path, limit: 1 << 24, what: "measurement")
+            func put<T: Codable>(_ type: T.Type) throws {
+                // Lenient: the files are written with non-finite numbers as strings (an MMR can be unbounded).
+                let file = try JSONDecoder.lenient.decode(MeasurementFile<T>.self, from: data)
+                try store.putMeasurement(file.measurement, run: id, point: file.point, step: file.step, settings: file.settings)
+            }
+            let point = try JSONDecoder.lenient.decode(FilePoint.self, from: data).point
+            if point == StudyMeasurements.Point.allocation.rawValue {
+                try put(AllocationMeasurement.self)
+            } else {
+                try put(StudyMeasurement.self)
+            }
         }
     }
 
     /// Writes a measurement of run `id` next to its checkpoint (atomically).
-    static func writeMeasurement(_ measurement: StudyMeasurement, run id: String, point: String, step: Int,
-                                 settings: String, plan: StudyPlan) throws {
+    static func writeMeasurement<T: Codable>(_ measurement: T, run id: String, point: String, step: Int,
+                                             settings: String, plan: StudyPlan) throws {
         let file = MeasurementFile(point: point, step: step, settings: settings, measurement: measurement)
         let path = (directory(of: id, in: plan) as NSString).appendingPathComponent("measurement-\(point)-\(step).json")
         try AtomicFile.write(try JSONEncoder.sorted.encode(file), to: path)

@@ -82,11 +82,7 @@ extension StudyRunner {
         let measurements = StudyMeasurements(plan: plan, store: store, corpus: corpus, onEvent: onEvent, interrupted: interrupted)
         let jobs = try measurements.jobs().filter { $0.run.id == id }
         guard try measurements.measureAll(jobs) else { return .interrupted("measuring run \(id) was interrupted") }
-        for job in jobs {
-            guard let value = try measurements.stored(job) else { continue }
-            try StudyRunFiles.writeMeasurement(value, run: id, point: job.point.rawValue, step: job.step,
-                                               settings: measurements.settings, plan: plan)
-        }
+        for job in jobs { try measurements.writeFile(job) }
         return .done("measured run \(id) at \(jobs.map(\.point.rawValue).joined(separator: ", "))")
     }
 
@@ -100,7 +96,7 @@ extension StudyRunner {
             .map { "\($0.stage.rawValue) run \($0.id) (\($0.optimizer) on \($0.size), seed \($0.seed))" }
         guard missing.isEmpty else { return missing }
         let measurements = StudyMeasurements(plan: plan, store: store, corpus: corpus, onEvent: onEvent, interrupted: interrupted)
-        for job in try measurements.jobs() where try measurements.stored(job) == nil {
+        for job in try measurements.jobs() where try !measurements.isTaken(job) {
             missing.append("measurement of run \(job.run.id) at \(job.point.rawValue) (step \(job.step))")
         }
         guard missing.isEmpty else { return missing }

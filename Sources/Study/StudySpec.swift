@@ -32,6 +32,8 @@ public struct StudySpec: Sendable, Equatable, Codable {
     public var scalingParameters: ParameterCount = .nonEmbedding
     public var qat: QATSetting = QATSetting()
     public var ptq = PTQSetting()
+    /// Bits allocated per layer against uniform bits, on each optimizer's compared model.
+    public var allocation = AllocationSetting()
     /// Resources of each task when the study runs as Slurm array jobs (`--emit slurm`).
     public var slurm: SlurmSettings?
 
@@ -41,7 +43,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq, precision, slurm
+        case name, optimizers, sizes, seeds, batch, seq, corpus, threads, lr, qat, ptq, allocation, precision, slurm
         case tokensPerParameter = "tokens_per_parameter", evalPoints = "eval_points", evalBatches = "eval_batches"
         case scalingParameters = "scaling_parameters"
     }
@@ -66,6 +68,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
         scalingParameters = try c.decodeIfPresent(ParameterCount.self, forKey: .scalingParameters) ?? scalingParameters
         qat = try c.decodeIfPresent(QATSetting.self, forKey: .qat) ?? qat
         ptq = try c.decodeIfPresent(PTQSetting.self, forKey: .ptq) ?? ptq
+        allocation = try c.decodeIfPresent(AllocationSetting.self, forKey: .allocation) ?? allocation
     }
 
     /// The geometric learning-rate sweep per (size, optimizer): `points` rates from
@@ -187,6 +190,7 @@ public struct StudySpec: Sendable, Equatable, Codable {
         if let qat = qat.config { try qat.validate() }
         _ = try RoundToNearest(bits: ptq.bits)
         _ = try RoundToNearest(bits: ptq.actBits)
+        try allocation.validate()
     }
 }
 

@@ -48,7 +48,8 @@ struct StudyEndToEndTests {
         let report = URL(fileURLWithPath: out).appendingPathComponent("report")
         let files = try FileManager.default.contentsOfDirectory(atPath: report.path)
         for file in ["report.md", "results.json", "cells.csv", "correlations.csv", "fits.csv", "rates.csv",
-                     "fig1-r-l.svg", "fig2-lr-vs-mmr.svg", "fig3-abc-muon.svg", "fig4-g2.svg", "fig-scaling.svg"] {
+                     "fig1-r-l.svg", "fig2-lr-vs-mmr.svg", "fig3-abc-muon.svg", "fig4-g2.svg", "fig-scaling.svg",
+                     "fig-allocation.svg"] {
             #expect(files.contains(file), "\(file) missing from \(files)")
         }
         let markdown = try String(contentsOf: report.appendingPathComponent("report.md"), encoding: .utf8)
@@ -57,6 +58,11 @@ struct StudyEndToEndTests {
             with: Data(contentsOf: report.appendingPathComponent("results.json"))) as? [String: Any])
         #expect((results["cells"] as? [Any])?.count == 6 && (results["fits"] as? [Any])?.count == 3)
         #expect((results["correlations"] as? [Any])?.count == 3 * 6)
+        // Uniform against allocated bits on each optimizer's w24l1 model, one point per budget.
+        let allocation = try #require(results["allocation"] as? [[String: Any]])
+        #expect(allocation.map { $0["optimizer"] as? String } == ["adamw", "muon", "shampoo"])
+        #expect(allocation.allSatisfy { ($0["points"] as? [Any])?.count == 5 && $0["size"] as? String == "w24l1" })
+        #expect(markdown.contains("## 16. Bits allocated per layer against uniform bits") && markdown.contains("| shampoo | "))
         let svg = try String(contentsOf: report.appendingPathComponent("fig1-r-l.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
 

@@ -52,6 +52,11 @@ struct ClusterModeTests {
     }
 
     @Test func tasksRunInTurnAndCollectedMatchTheLocalStudy() throws {
+        try StudyRuns.lock.withLock { _ in try runTasksAndCollect() }
+    }
+
+    /// The local study, then every task in turn and the collect.
+    private func runTasksAndCollect() throws {
         let local = Self.scratchDirectory(), cluster = Self.scratchDirectory()
         let localStore = try RunStore(path: local + "/study.sqlite")
         #expect(try StudyRunner(plan: StudyPlan(spec: Self.spec, directory: local), store: localStore, parallel: 2).run())
@@ -73,6 +78,8 @@ struct ClusterModeTests {
         #expect(try StudyRunner(plan: plan, store: store, parallel: 1).collect().isEmpty)
         let a = try #require(try StudyResults.load(from: store)), b = try #require(try StudyResults.load(from: localStore))
         #expect(a == b, "the collected tables differ from the local study's")
+        // The allocation measurements travel as the runs' files too.
+        #expect(a.allocation?.map(\.optimizer) == [.adamw, .muon])
     }
 
     @Test func collectNamesWhatIsMissing() throws {
