@@ -270,18 +270,21 @@ enum SpectralNorms {
     static func squared(_ w: UnsafePointer<Float>, rows: Int, cols: Int) throws -> Double {
         // ‖W‖₂² = λ_max(W·Wᵀ) = λ_max(Wᵀ·W); the smaller side keeps the eigenproblem cheap.
         let byRows = rows <= cols, n = byRows ? rows : cols, k = byRows ? cols : rows
-        // A (n×k) is W or Wᵀ in Float64; BLAS forms A·Aᵀ (its upper triangle, the one the
-        // eigensolver reads). A scalar triple loop here took most of a decomposition's time on
-        // `s`, and the Quantize view runs one per key.
+        // A (n×k) is W or Wᵀ in Float64 with contiguous rows, so each Gram entry is one
+        // unit-stride dot product. Not BLAS: a threaded syrk sums in an order that depends on
+        // the thread count, and the study's tables must not change with the machine's cores.
         var a = [Double](repeating: 0, count: n * k)
         for i in 0..<rows {
             for j in 0..<cols { a[byRows ? i * cols + j : j * rows + i] = Double(w[i * cols + j]) }
         }
         var gram = [Double](repeating: 0, count: n * n)
         a.withUnsafeBufferPointer { a in
-            gram.withUnsafeMutableBufferPointer { gram in
-                Double._syrk(transpose: false, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: k, beta: 0,
-                             c: gram.baseAddress!, ldc: n)
+            for i in 0..<n {
+                for j in i..<n {
+                    let s = dot(a.baseAddress! + i * k, a.baseAddress! + j * k, k)
+                    gram[i * n + j] = s
+                    gram[j * n + i] = s
+                }
             }
         }
         var values = [Double](repeating: 0, count: n), vectors = [Double](repeating: 0, count: n * n)
@@ -291,6 +294,23 @@ enum SpectralNorms {
             throw error.qscopeError
         }
         return values.last ?? 0
+    }
+
+    /// Σ x·y in a fixed order, four partial sums (so the loop pipelines) added at the end.
+    private static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, i = 0
+        while i + 4 <= count {
+            s0 += x[i] * y[i]
+            s1 += x[i + 1] * y[i + 1]
+            s2 += x[i + 2] * y[i + 2]
+            s3 += x[i + 3] * y[i + 3]
+            i += 4
+        }
+        while i < count {
+            s0 += x[i] * y[i]
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 }
 
