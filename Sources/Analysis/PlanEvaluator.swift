@@ -29,6 +29,9 @@ public final class PlanEvaluator {
     public let propagationBatches: Int
     /// Training batches (past any run) GPTQ calibrates on.
     public let calibrationBatches: Int
+    /// Validation batch i is batch i of this many (nil: of the count read), so a one-batch
+    /// evaluator can read the live probe's calibration batch (`StudyProbe.evalBatchesDefault`).
+    public let validationSplit: Int?
     private var fullPrecision: Double?
     /// GPTQ weights of uniform plans by their layer setting: each sensitivity reads them, and
     /// calibrating costs a pass over the model per block.
@@ -36,7 +39,8 @@ public final class PlanEvaluator {
 
     /// An evaluator of a copy of `parameters` on `sampler`'s batches of (batch, seq).
     public init(config: ModelConfig, parameters: Tensor, batch: Int, seq: Int, sampler: BatchSampler,
-                evalBatches: Int, propagationBatches: Int, calibrationBatches: Int = 8) throws {
+                evalBatches: Int, propagationBatches: Int, calibrationBatches: Int = 8,
+                validationSplit: Int? = nil) throws {
         self.config = config
         self.parameters = Tensor(shape: parameters.shape)
         self.parameters.copy(from: parameters)
@@ -46,6 +50,7 @@ public final class PlanEvaluator {
         self.evalBatches = evalBatches
         self.propagationBatches = propagationBatches
         self.calibrationBatches = calibrationBatches
+        self.validationSplit = validationSplit
     }
 
     /// An evaluator of the checkpoint `file` on `corpus`, with the run's batch shape and seed
@@ -106,7 +111,8 @@ public final class PlanEvaluator {
     /// Fills the model's tokens with batch `index` of `count` from `batches`.
     func fill(_ batches: Batches, index: Int, of count: Int) {
         switch batches {
-        case .validation: sampler.fillValidation(index: index, of: count, tokens: model.tokens, targets: model.targets)
+        case .validation:
+            sampler.fillValidation(index: index, of: validationSplit ?? count, tokens: model.tokens, targets: model.targets)
         case .calibration:
             sampler.fillTraining(step: PTQ.calibrationStep + index, tokens: model.tokens, targets: model.targets)
         }

@@ -23,7 +23,7 @@ public final class StudyProbe: TrainingProbe {
     /// `config.statsEvery` steps (> 0), measuring on `sequences` validation sequences
     /// (calibration) and `evalBatches` batches of them (PTQ).
     public init(config: RunSpec, parameters: Tensor, corpus: Corpus, sequences: Int = 4,
-                evalBatches: Int = 4, bits: Int = 4, actBits: Int = 4) throws {
+                evalBatches: Int = evalBatchesDefault, bits: Int = 4, actBits: Int = 4) throws {
         guard config.statsEvery > 0 else {
             throw RunSpecError(field: .statsEvery, problem: "must be positive for a probe (0 turns it off)")
         }
@@ -87,6 +87,9 @@ public final class StudyProbe: TrainingProbe {
                                        input: input, evalBatches: evalBatches, perLayer: false)
         return report?.quantizedLoss
     }
+
+    /// The probe's validation batches; batch 0 of them is its calibration batch.
+    public static let evalBatchesDefault = 4
 
     /// Calibration batches for GPTQ: 8 of 4 sequences, 4K tokens.
     static let gptqCalibrationBatches = 8

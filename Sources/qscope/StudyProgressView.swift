@@ -35,7 +35,7 @@ final class StudyProgressView {
             clear()
             stageStart = Date()
             label = "measure"
-            emit([("stage", .string("measure")), ("runs", .int(runs))], "measuring: \(runs) checkpoints (PTQ, outliers, ABC)")
+            emit([("stage", .string("measure")), ("runs", .int(runs))], "measuring: \(runs) measurements (PTQ, outliers, ABC, bit allocations)")
         case let .measured(done, total):
             draw(done: done, total: total)
         }

@@ -82,7 +82,8 @@ final class QuantizeSession {
                                        seed: weights.spec.seed)
         let built = try PlanEvaluator(config: weights.spec.model, parameters: parameters, batch: Self.sequences,
                                       seq: weights.spec.seq, sampler: sampler, evalBatches: 1, propagationBatches: 1,
-                                      calibrationBatches: Self.gptqBatches)
+                                      calibrationBatches: Self.gptqBatches,
+                                      validationSplit: StudyProbe.evalBatchesDefault)
         evaluator = built
         source = (job.runID, weights.version, job.refresh, weights.step, QuantizeWorker.now())
         return (built, weights.step)
