@@ -69,11 +69,10 @@ public final class PlanEvaluator {
 
     public var layout: ParameterLayout { model.layout }
 
-    /// The validation loss in full precision (measured once).
+    /// The validation loss in full precision (measured once, on the batches plans are measured on).
     public var fullPrecisionLoss: Double {
         if let fullPrecision { return fullPrecision }
-        model.setQuantPlan(nil)
-        let loss = model.validationLoss(sampler, batches: evalBatches)
+        let loss = self.loss(ResolvedQuantization(layers: [:]), prequantized: parameters)
         fullPrecision = loss
         return loss
     }

@@ -30,6 +30,24 @@ struct QuantizationPlanTests {
         #expect(result.footprint.averageWeightBits == 16)
     }
 
+    /// A one-batch evaluator reading the probe's batch (0 of 4) measures both losses there.
+    @Test func fullPrecisionLossReadsTheSameSplitAsThePlans() throws {
+        let t = TrainedModel.tiny
+        let spec = try Checkpoint.spec(of: t.file, path: t.path)
+        let layout = ParameterLayout(config: spec.model)
+        let parameters = Tensor(shape: [layout.totalCount])
+        try Checkpoint.loadParameters(t.file, path: t.path, layout: layout, into: parameters)
+        let sampler = try BatchSampler(corpus: t.corpus, batch: 4, seq: spec.seq, seed: spec.seed)
+        let evaluator = try PlanEvaluator(config: spec.model, parameters: parameters, batch: 4, seq: spec.seq,
+                                          sampler: sampler, evalBatches: 1, propagationBatches: 1, validationSplit: 4)
+        let full = ResolvedQuantization.uniform(.full, config: spec.model)
+        #expect(try evaluator.evaluate(full).increase == 0)
+        let probe = try Transformer(config: spec.model, batch: 4, seq: spec.seq)
+        probe.parameters.copy(from: parameters)
+        sampler.fillValidation(index: 0, of: 4, tokens: probe.tokens, targets: probe.targets)
+        #expect(evaluator.fullPrecisionLoss == probe.forward())
+    }
+
     @Test func uniformW4A4PlanGivesExactlyPTQsNumber() throws {
         let plan = try QuantizationPlan().resolve(for: Self.config)
         let t = TrainedModel.tiny
