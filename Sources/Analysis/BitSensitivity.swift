@@ -71,10 +71,10 @@ extension PlanEvaluator {
             let (uniform, weights) = try self.uniform(method, bits: bits)
             let quantized = Tensor(shape: weights.shape)
             quantized.copy(from: weights)
-            for (id, layer) in uniform.layers {
+            layout.roundWeights(uniform.layers.compactMapValues(\.roundToNearest), in: quantized)
+            for id in uniform.layers.keys {
                 let info = layout.info(named: id.parameterName)!
                 let p = quantized.data + info.offset
-                layer.roundToNearest?.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
                 var squared = 0.0
                 for j in 0..<info.count {
                     let d = Double(p[j]) - Double(parameters.data[info.offset + j])

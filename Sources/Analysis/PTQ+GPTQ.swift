@@ -27,11 +27,7 @@ extension PTQ {
         let original = Tensor(shape: model.parameters.shape)
         original.copy(from: model.parameters)
         defer { model.parameters.copy(from: original) }
-        for (id, quantizer) in rtn {
-            let info = model.layout.info(named: id.parameterName)!
-            let p = model.parameters.data + info.offset
-            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
-        }
+        model.layout.roundWeights(rtn, in: model.parameters)
         for layer in Set(layers.keys.map(\.layer)).sorted() {
             let ids = LinearKind.allCases.map { LinearID(layer: layer, kind: $0) }.filter { layers[$0] != nil }
             var inputs: [LinearID: [Float]] = [:]

@@ -90,11 +90,7 @@ public final class PlanEvaluator {
     public func quantizedWeights(_ plan: ResolvedQuantization) throws -> Tensor {
         let weights = Tensor(shape: parameters.shape)
         weights.copy(from: try prequantizedParameters(plan))
-        for (id, quantizer) in plan.layers.compactMapValues(\.roundToNearest) {
-            let info = layout.info(named: id.parameterName)!
-            let p = weights.data + info.offset
-            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
-        }
+        layout.roundWeights(plan.layers.compactMapValues(\.roundToNearest), in: weights)
         return weights
     }
 

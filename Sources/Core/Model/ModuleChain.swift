@@ -84,11 +84,7 @@ public final class ModuleChain {
         invNorms = Tensor(shape: [n, config.heads + config.kvHeads])
         rstd = Tensor(shape: [n])
         build(plan: plan, separateInputs: separateInputs)
-        for (id, quantizer) in plan.weights {
-            let info = layout.info(named: id.parameterName)!
-            let p = quantizedWeights.data + info.offset
-            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
-        }
+        layout.roundWeights(plan.weights, in: quantizedWeights)
         if let head = plan.head.weight {
             let info = layout.info(named: "wte")!
             let p = quantizedWeights.data + info.offset

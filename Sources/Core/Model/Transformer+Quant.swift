@@ -13,11 +13,7 @@ final class QuantizedForward {
         weights = Tensor(shape: model.parameters.shape)
         weights.copy(from: model.parameters)
         input = Tensor(shape: [model.batch * model.seq, max(model.config.width, model.config.mlpWidth)])
-        for (id, quantizer) in plan.weights {
-            let info = model.layout.info(named: id.parameterName)!
-            let p = weights.data + info.offset
-            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
-        }
+        model.layout.roundWeights(plan.weights, in: weights)
         headWeights = plan.head.weight.map { quantizer in
             let info = model.layout.info(named: "wte")!
             let table = Tensor(shape: info.shape)

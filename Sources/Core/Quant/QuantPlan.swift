@@ -66,3 +66,14 @@ public struct QuantPlan: Sendable {
 
     public var isEmpty: Bool { weights.isEmpty && inputs.isEmpty && head.weight == nil && head.input == nil }
 }
+
+extension ParameterLayout {
+    /// Rounds each listed layer's weight in `parameters` (this layout's order) to nearest, in place.
+    public func roundWeights(_ quantizers: [LinearID: RoundToNearest], in parameters: Tensor) {
+        for (id, quantizer) in quantizers {
+            let info = info(named: id.parameterName)!
+            let p = parameters.data + info.offset
+            quantizer.apply(p, into: p, rows: info.shape[0], cols: info.shape[1])
+        }
+    }
+}
