@@ -1,5 +1,5 @@
 /* The fp32-in, fp32-out bf16 GEMM entry point (PyTorch bf16 autocast numerics): workspace
- * sizing, the portable emulation, and the dispatch to the AVX512-BF16 path. */
+ * sizing, the portable emulation, and the dispatch to the AVX512-BF16 and AMX paths. */
 #include "bf16_internal.h"
 
 #include <cblas.h>
@@ -11,7 +11,19 @@ static size_t emulated_workspace_size(int m, int n, int k) {
 
 size_t ckernels_sgemm_bf16_workspace_size(int m, int n, int k) {
     size_t native = ckernels_native_sgemm_workspace_size(m, n, k), emulated = emulated_workspace_size(m, n, k);
-    return native > emulated ? native : emulated;
+    size_t amx = ckernels_amx_sgemm_workspace_size(m, n, k), most = native > emulated ? native : emulated;
+    return amx > most ? amx : most;
+}
+
+int ckernels_bf16_kernel_available(ckernels_bf16_kernel kernel) {
+    switch (kernel) {
+    case CKERNELS_BF16_EMULATED: return 1;
+    case CKERNELS_BF16_AVX512:
+    case CKERNELS_BF16_AMX_SOFTWARE: return ckernels_has_avx512bf16();
+    // The AMX path packs with AVX512-BF16 instructions; every AMX-BF16 CPU has them.
+    case CKERNELS_BF16_AMX: return ckernels_has_avx512bf16() && ckernels_request_amx();
+    }
+    return 0;
 }
 
 /* Copies a rows×cols matrix into a dense one, each value rounded to the nearest bf16 (kept in the
@@ -39,16 +51,28 @@ static void emulated_sgemm(int trans_a, int trans_b, int m, int n, int k, float 
                 alpha, af, a_cols, bf, b_cols, beta, c, ldc);
 }
 
-void ckernels_sgemm_bf16(int emulate, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
-                         void *workspace) {
+void ckernels_sgemm_bf16_unchecked(ckernels_bf16_kernel kernel, int trans_a, int trans_b, int m, int n, int k,
+                                   float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                                   int ldc, void *workspace) {
+    switch (kernel) {
 #if defined(__x86_64__)
-    if (!emulate && ckernels_has_avx512bf16()) {
+    case CKERNELS_BF16_AVX512:
         ckernels_native_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
         return;
-    }
-#else
-    (void)emulate;  // off x86-64 the emulation is the only path
+    case CKERNELS_BF16_AMX:
+    case CKERNELS_BF16_AMX_SOFTWARE:
+        ckernels_amx_sgemm(kernel == CKERNELS_BF16_AMX_SOFTWARE, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                           c, ldc, workspace);
+        return;
 #endif
-    emulated_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, (float *)workspace);
+    default:  // off x86-64 the emulation is the only kernel
+        emulated_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, (float *)workspace);
+    }
+}
+
+void ckernels_sgemm_bf16(ckernels_bf16_kernel kernel, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+                         void *workspace) {
+    if (!ckernels_bf16_kernel_available(kernel)) kernel = CKERNELS_BF16_EMULATED;
+    ckernels_sgemm_bf16_unchecked(kernel, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
 }

@@ -73,11 +73,26 @@ int ckernels_cpu_signature(int *family, int *model) {
 #endif
 }
 
+int ckernels_amx_permission(void) {
+#if defined(__x86_64__) && defined(SYS_arch_prctl)
+    return (int)syscall(SYS_arch_prctl, 0x1023, 18);
+#else
+    return -1;
+#endif
+}
+
 int ckernels_request_amx(void) {
 #if defined(__x86_64__) && defined(SYS_arch_prctl)
     // ARCH_REQ_XCOMP_PERM (0x1023) for XFEATURE_XTILEDATA (18): without it the first tile
-    // instruction raises SIGILL (Linux 5.16+, Documentation/arch/x86/xstate.rst).
-    return (ckernels_cpu_features() & CKERNELS_CPU_AMX_BF16) && syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+    // instruction raises SIGILL (Linux 5.16+, Documentation/arch/x86/xstate.rst). The permission
+    // is the process's, for all its threads; asking again is harmless, so racing first calls may.
+    static atomic_int granted = -1;
+    int answer = atomic_load_explicit(&granted, memory_order_relaxed);
+    if (answer < 0) {
+        answer = (ckernels_cpu_features() & CKERNELS_CPU_AMX_BF16) && ckernels_amx_permission() == 0;
+        atomic_store_explicit(&granted, answer, memory_order_relaxed);
+    }
+    return answer;
 #else
     return 0;
 #endif

@@ -2,15 +2,17 @@ import Core
 import Foundation
 import Testing
 
-/// bf16 mixed precision: the fp32-in, fp32-out bf16 product on both paths against exact sums of
-/// the rounded operands, each layer against its fp32 self, and a whole run against fp32.
+/// bf16 mixed precision: the fp32-in, fp32-out bf16 product on every kernel this CPU runs against
+/// exact sums of the rounded operands, each layer against its fp32 self, and a whole run against
+/// fp32. The AMX kernel's packing and blocking are tested with its tiles computed in software
+/// wherever AVX512-BF16 exists, its tile instructions only on AMX hardware.
 ///
 /// Tolerances: rounding an operand to bf16 moves it by at most 2⁻⁹ of itself, so a product
 /// moves by at most (1 + 2⁻⁹)² − 1 < 2⁻⁸ + 2⁻¹⁸ and a sum of k products by that times Σ|a||b|,
 /// plus the fp32 summation bound (k + 2)·2⁻²⁴·Σ|a||b|.
 @Suite("bf16 mixed precision")
 struct MixedPrecisionTests {
-    static let paths: [BFloat16.Path] = BFloat16.Path.nativeAvailable ? [.avx512bf16, .emulated] : [.emulated]
+    static let kernels = BF16Kernel.allCases.filter(\.isAvailable)
 
     static func rounded(_ x: Float) -> Double { Double(BFloat16.float(BFloat16.round(x))) }
 
@@ -22,8 +24,8 @@ struct MixedPrecisionTests {
         (128, 48, 128, true, false, 0, 1, 1), (70, 70, 70, false, false, 0, 1, 0), (300, 1160, 520, false, true, 0, 1, 0),
     ]
 
-    @Test(arguments: paths)
-    func productMatchesExactSumsOfRoundedOperands(path: BFloat16.Path) {
+    @Test(arguments: kernels)
+    func productMatchesExactSumsOfRoundedOperands(kernel: BF16Kernel) {
         var rng = RNG(seed: 21)
         for (m, n, k, ta, tb, pad, alpha, beta) in Self.cases {
             let lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad
@@ -31,7 +33,7 @@ struct MixedPrecisionTests {
             let b = (0..<((tb ? n : k) * ldb)).map { _ in Float(rng.nextGaussian()) }
             let c0 = (0..<(m * ldc)).map { _ in beta == 0 ? Float.nan : Float(rng.nextGaussian()) }
             var c = c0
-            let scratch = BF16Scratch(path: path, rows: m, cols: n, inner: k)
+            let scratch = BF16Scratch(kernel: kernel, rows: m, cols: n, inner: k)
             defer { withExtendedLifetime(scratch) {} }
             scratch.matmul.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                 b: b, ldb: ldb, beta: beta, c: &c, ldc: ldc)
@@ -51,21 +53,21 @@ struct MixedPrecisionTests {
                     worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / bound)
                 }
             }
-            if m * n * k >= 1 << 20 { print("bf16 \(path) \(m)×\(n)×\(k): c[0] \(c[0]), worst error \(worst) of the bound") }
-            #expect(worst <= 1, "\(path) \(m)×\(n)×\(k) ta \(ta) tb \(tb): error \(worst)× the fp32 bound")
+            if m * n * k >= 1 << 20 { print("bf16 \(kernel) \(m)×\(n)×\(k): c[0] \(c[0]), worst error \(worst) of the bound") }
+            #expect(worst <= 1, "\(kernel) \(m)×\(n)×\(k) ta \(ta) tb \(tb): error \(worst)× the fp32 bound")
             // Padding past each row's end must stay as it was.
             if pad > 0 { #expect(c[n] == c0[n] || (c[n].isNaN && c0[n].isNaN)) }
         }
     }
 
-    @Test(arguments: paths)
-    func linearLayerWithinTheBF16Bound(path: BFloat16.Path) {
+    @Test(arguments: kernels)
+    func linearLayerWithinTheBF16Bound(kernel: BF16Kernel) {
         var rng = RNG(seed: 22)
         let n = 96, i = 48, o = 80
         let x = GradientCheck.randomTensor([n, i], std: 1, rng: &rng)
         let w = GradientCheck.randomTensor([o, i], std: 0.1, rng: &rng)
         let dout = GradientCheck.randomTensor([n, o], std: 1, rng: &rng)
-        let scratch = BF16Scratch(path: path, rows: n, cols: n, inner: n)
+        let scratch = BF16Scratch(kernel: kernel, rows: n, cols: n, inner: n)
         defer { withExtendedLifetime(scratch) {} }
         var outputs: [[Float]] = []
         for matmul in [Matmul.fp32, scratch.matmul] {
@@ -85,13 +87,13 @@ struct MixedPrecisionTests {
         let bound = magnitudes().map { (0x1p-8 + 0x1p-18 + 0x1p-16) * $0 + 1e-7 }
         let diffs = zip(outputs[0], outputs[1]).map { Double(abs($0 - $1)) }
         let worst = zip(diffs, bound).map { $0 / $1 }.max() ?? 0
-        print("linear bf16 \(path): out[0] fp32 \(outputs[0][0]) bf16 \(outputs[1][0]), worst \(worst) of the bound")
+        print("linear bf16 \(kernel): out[0] fp32 \(outputs[0][0]) bf16 \(outputs[1][0]), worst \(worst) of the bound")
         #expect(worst <= 1)
         #expect(diffs.max()! > 0, "bf16 products should differ from fp32 somewhere")
     }
 
-    @Test(arguments: paths)
-    func attentionWithinChainedBF16Roundings(path: BFloat16.Path) {
+    @Test(arguments: kernels)
+    func attentionWithinChainedBF16Roundings(kernel: BF16Kernel) {
         var rng = RNG(seed: 23)
         let shape = AttentionShape(batch: 2, seq: 16, heads: 4, kvHeads: 2, headDim: 8)
         let n = shape.batch * shape.seq
@@ -102,7 +104,7 @@ struct MixedPrecisionTests {
         let invQ = Tensor(shape: [n * 4]), invK = Tensor(shape: [n * 2])
         Attention.l2NormalizeForward(q.data, invNorm: invQ.data, vectors: n * 4, dim: 8)
         Attention.l2NormalizeForward(k.data, invNorm: invK.data, vectors: n * 2, dim: 8)
-        let scratch = BF16Scratch(path: path, rows: 32, cols: 32, inner: 32)
+        let scratch = BF16Scratch(kernel: kernel, rows: 32, cols: 32, inner: 32)
         defer { withExtendedLifetime(scratch) {} }
         var results: [[Double]] = []
         for matmul in [Matmul.fp32, scratch.matmul] {
@@ -119,23 +121,24 @@ struct MixedPrecisionTests {
         // Three chained products (logits, then P·V; or dP, dS·K) each within 2⁻⁸ relative, and
         // the softmax's Jacobian is bounded by the logit scale (2.8 here): well under 1.6e-2.
         let error = GradientCheck.relativeError(results[0], results[1])
-        print("attention bf16 \(path): relative error \(error)")
+        print("attention bf16 \(kernel): relative error \(error)")
         #expect(error < 1.6e-2 && error > 0)
     }
 
-    @Test func nativeAndEmulatedPathsAgree() throws {
-        guard BFloat16.Path.nativeAvailable else { return }
+    /// The same model's loss through every kernel this CPU runs (the emulation first).
+    @Test func kernelsAgreeOnAModelLoss() throws {
         var losses: [Double] = []
-        for path in [BFloat16.Path.avx512bf16, .emulated] {
+        let kernels = [BF16Kernel.emulated] + Self.kernels.filter { $0 != .emulated }
+        for kernel in kernels {
             let model = try Transformer(config: ModelConfig(name: "t", width: 48, layers: 2), batch: 2, seq: 32)
             var rng = RNG(seed: 4)
             model.initialize(rng: &rng)
             for i in 0..<64 { model.tokens[i] = Int32(i * 7 % 256); model.targets[i] = Int32(i * 11 % 256) }
-            model.setPrecision(.bf16, path: path)
+            model.setPrecision(.bf16, kernel: kernel)
             losses.append(model.forward())
         }
-        print("bf16 loss: native \(losses[0]) emulated \(losses[1])")
-        #expect(abs(losses[0] - losses[1]) < 1e-5 * losses[1])
+        print("bf16 loss: " + zip(kernels, losses).map { "\($0) \($1)" }.joined(separator: ", "))
+        for loss in losses.dropFirst() { #expect(abs(loss - losses[0]) < 1e-5 * losses[0]) }
     }
 
     /// A micro run in bf16 follows the fp32 run's loss curve: the band is 0.05 nats per logged

@@ -66,7 +66,8 @@ unsigned ckernels_cpu_features(void);
 /* The CPUID display family and model (e.g. 6 and 207 for Emerald Rapids); 0 when unknown. */
 int ckernels_cpu_signature(int *family, int *model);
 
-/* Asks Linux for AMX tile state for this process; 1 when granted. */
+/* Asks Linux for AMX tile state for this process (once; later calls return the first answer);
+ * 1 when granted. */
 int ckernels_request_amx(void);
 
 /* Sets (on != 0) or clears FTZ and DAZ in this thread's MXCSR: denormal floats read and
@@ -78,27 +79,49 @@ int ckernels_flushing_denormals(void);
 /*
  * Mixed-precision training products with the numerics of PyTorch's CPU bf16 autocast: fp32
  * operands rounded to bf16 (round to nearest, ties to even), the products accumulated in fp32,
- * and C = alpha·acc + beta·C written in fp32 (no rounding of the result). The same two paths:
- * - native: the operands are rounded while they are packed into vdpbf16ps pairs (vcvtne2ps2bf16,
- *   which, like vdpbf16ps, treats denormals as zero; the emulation keeps them), in cache blocks
- *   of at most ~1.5 MB together whatever the shape;
- * - emulated: op(A) and op(B) rounded into fp32 copies ((m·k + k·n)·4 bytes, which is what sizes
- *   the workspace for any but tiny shapes), then OpenBLAS sgemm.
- * The results agree up to the fp32 summation order (and denormal operands). Single-threaded;
- * one call per workspace at a time.
+ * and C = alpha·acc + beta·C written in fp32 (no rounding of the result). Kernels:
  */
+typedef enum {
+    /* op(A) and op(B) rounded into fp32 copies ((m·k + k·n)·4 bytes, which is what sizes the
+     * workspace for any but tiny shapes), then OpenBLAS sgemm: any CPU. */
+    CKERNELS_BF16_EMULATED = 0,
+    /* vdpbf16ps register tiles, the operands rounded while packed (vcvtne2ps2bf16, which, like
+     * vdpbf16ps, treats denormals as zero; the emulation keeps them), in cache blocks of at most
+     * ~1.5 MB whatever the shape: CPUs with AVX512-BF16. */
+    CKERNELS_BF16_AVX512 = 1,
+    /* AMX-BF16 tiles (tdpbf16ps), same packing and rounding: CPUs with AMX-BF16, once
+     * ckernels_request_amx() returned 1. */
+    CKERNELS_BF16_AMX = 2,
+    /* The AMX kernel with its tile instructions computed in C: tests its packing and blocking on
+     * any AVX512-BF16 CPU. Slow. */
+    CKERNELS_BF16_AMX_SOFTWARE = 3,
+} ckernels_bf16_kernel;
 
-/* Bytes of scratch ckernels_sgemm_bf16 needs (either path). */
+/* 1 when this process can run `kernel` (CPU features, and for AMX the OS's permission). */
+int ckernels_bf16_kernel_available(ckernels_bf16_kernel kernel);
+
+/* Bytes of scratch ckernels_sgemm_bf16 needs (any kernel). */
 size_t ckernels_sgemm_bf16_workspace_size(int m, int n, int k);
 
 /* C (m×n, fp32, row-major) = alpha·bf16(op(A))·bf16(op(B)) + beta·C, products accumulated in fp32.
  * op(A) is m×k: A is stored m×k (lda ≥ k) or, when trans_a, k×m (lda ≥ m).
  * op(B) is k×n: B is stored k×n (ldb ≥ n) or, when trans_b, n×k (ldb ≥ k).
- * emulate != 0 forces the portable path (operands rounded to bf16 into fp32 scratch, then OpenBLAS
- * cblas_sgemm); otherwise the AVX512-BF16 path runs when ckernels_has_avx512bf16() is 1. beta == 0
- * does not read C (it may hold NaN). c must not overlap a or b. m, n, k ≥ 1. */
-void ckernels_sgemm_bf16(int emulate, int trans_a, int trans_b, int m, int n, int k, float alpha,
+ * A kernel this process cannot run (ckernels_bf16_kernel_available) falls back to the emulation.
+ * The kernels agree up to the fp32 summation order (and denormal operands). beta == 0 does not
+ * read C (it may hold NaN). c must not overlap a or b. m, n, k ≥ 1. Single-threaded; one call per
+ * workspace at a time. */
+void ckernels_sgemm_bf16(ckernels_bf16_kernel kernel, int trans_a, int trans_b, int m, int n, int k, float alpha,
                          const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
                          void *workspace);
+
+/* Runs `kernel` on a set of products (every transpose form, edge sizes, several cache blocks,
+ * beta 0 and 1) in a child process, whether or not ckernels_bf16_kernel_available says it can run, and compares each entry with an exact sum of the rounded
+ * operands' products, within the fp32 summation bound (k + 2)·2⁻²⁴·Σ|a||b|. A kernel that kills
+ * its process (an illegal instruction, a tile fault) therefore cannot take the caller with it.
+ * Returns 0 when every entry passed, 1 when one did not, 128 + the signal when the child died
+ * of one, -1 when no child could run; *worst (if not NULL) gets the worst error as a fraction
+ * of the bound when the child finished. Call before starting threads that hold locks the child
+ * could need: the child only computes and writes to a pipe. */
+int ckernels_probe_sgemm_bf16(ckernels_bf16_kernel kernel, double *worst);
 
 #endif

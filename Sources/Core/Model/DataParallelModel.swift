@@ -68,8 +68,8 @@ public final class DataParallelModel {
     }
 
     /// Multiplies at `precision` in every shard (see `Transformer.setPrecision`).
-    public func setPrecision(_ precision: MatmulPrecision, path: BFloat16.Path = .best) {
-        for shard in shards { shard.setPrecision(precision, path: path) }
+    public func setPrecision(_ precision: MatmulPrecision, kernel: BF16Kernel = .best) {
+        for shard in shards { shard.setPrecision(precision, kernel: kernel) }
     }
 
     /// Mean loss over the whole batch.

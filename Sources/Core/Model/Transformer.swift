@@ -82,12 +82,12 @@ public final class Transformer {
         targets.deallocate()
     }
 
-    /// Multiplies at `precision` from the next `forward` on; `path` picks the bf16 kernels
-    /// (the portable emulation for tests, else the fastest this CPU has).
-    public func setPrecision(_ precision: MatmulPrecision, path: BFloat16.Path = .best) {
+    /// Multiplies at `precision` from the next `forward` on; `kernel` picks the bf16 kernel (a
+    /// test's choice, else the fastest this process has).
+    public func setPrecision(_ precision: MatmulPrecision, kernel: BF16Kernel = .best) {
         // Every product here has each dimension at most the largest of rows, widths, vocab, T.
         let c = config, largest = max(batch * seq, c.mlpWidth, c.vocab, c.width, c.heads * c.headDim, seq)
-        bf16 = precision == .bf16 ? BF16Scratch(path: path, rows: largest, cols: largest, inner: largest) : nil
+        bf16 = precision == .bf16 ? BF16Scratch(kernel: kernel, rows: largest, cols: largest, inner: largest) : nil
     }
 
     /// Bytes of activation and gradient scratch held for this (B, T).

@@ -17,7 +17,7 @@ public enum MatmulPrecision: String, NamedChoice {
     public var kernelName: String {
         switch self {
         case .fp32: "OpenBLAS sgemm, \(BLASKernel.current.coreName) kernels"
-        case .bf16: BFloat16.Path.best == .avx512bf16 ? "AVX512-BF16 (vdpbf16ps)" : "fp32 emulation (OpenBLAS on rounded operands)"
+        case .bf16: BF16Kernel.best.displayName
         }
     }
 }
@@ -27,16 +27,16 @@ public enum MatmulPrecision: String, NamedChoice {
 /// between threads (each data-parallel shard has its own).
 public struct Matmul {
     public let precision: MatmulPrecision
-    /// Forces the portable bf16 path (tests compare it with the native one).
-    public let path: BFloat16.Path
+    /// The bf16 kernel (tests compare them; models use `BF16Kernel.best`).
+    public let kernel: BF16Kernel
     private let workspace: UnsafeMutableRawPointer?
     private let workspaceBytes: Int
 
     /// fp32 products; no scratch.
-    public static var fp32: Matmul { Matmul(precision: .fp32, path: .emulated, workspace: nil, bytes: 0) }
+    public static var fp32: Matmul { Matmul(precision: .fp32, kernel: .emulated, workspace: nil, bytes: 0) }
 
-    fileprivate init(precision: MatmulPrecision, path: BFloat16.Path, workspace: UnsafeMutableRawPointer?, bytes: Int) {
-        (self.precision, self.path, self.workspace, self.workspaceBytes) = (precision, path, workspace, bytes)
+    fileprivate init(precision: MatmulPrecision, kernel: BF16Kernel, workspace: UnsafeMutableRawPointer?, bytes: Int) {
+        (self.precision, self.kernel, self.workspace, self.workspaceBytes) = (precision, kernel, workspace, bytes)
     }
 
     /// Scratch bytes for products up to `rows`×`cols` with inner dimension up to `inner`.
@@ -54,7 +54,7 @@ public struct Matmul {
                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
         assert(Self.workspaceBytes(rows: m, cols: n, inner: k) <= workspaceBytes, "bf16 workspace too small")
-        ckernels_sgemm_bf16(path == .emulated ? 1 : 0, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+        ckernels_sgemm_bf16(kernel.c, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                             alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc), workspace)
     }
 
@@ -89,13 +89,13 @@ public final class BF16Scratch {
     public let matmul: Matmul
     private let memory: UnsafeMutableRawPointer
 
-    /// Scratch for bf16 products up to `rows`×`cols` with inner dimension up to `inner`, on
-    /// `path` (the portable emulation for tests, else the fastest this CPU has).
-    public init(path: BFloat16.Path = .best, rows: Int, cols: Int, inner: Int) {
-        precondition(path == .emulated || BFloat16.Path.nativeAvailable, "this CPU has no AVX512-BF16")
+    /// Scratch for bf16 products up to `rows`×`cols` with inner dimension up to `inner`, for
+    /// `kernel` (the fastest this process has unless a test picks one).
+    public init(kernel: BF16Kernel = .best, rows: Int, cols: Int, inner: Int) {
+        precondition(kernel.isAvailable, "this CPU cannot run the \(kernel.displayName) kernel")
         let bytes = Matmul.workspaceBytes(rows: rows, cols: cols, inner: inner)
         memory = .allocate(byteCount: bytes, alignment: 64)
-        matmul = Matmul(precision: .bf16, path: path, workspace: memory, bytes: bytes)
+        matmul = Matmul(precision: .bf16, kernel: kernel, workspace: memory, bytes: bytes)
     }
 
     deinit { memory.deallocate() }

@@ -1,0 +1,149 @@
+import CKernels
+import Foundation
+import Synchronization
+
+/// The kernel that multiplies a model's products at bf16 precision (`MatmulPrecision.bf16`).
+///
+/// Every kernel computes the same function (operands rounded to bf16, fp32 accumulation, fp32
+/// result) up to the fp32 summation order; they differ in speed and in what the CPU must have.
+/// docs/platform.md §5.2–5.3 has the layouts and the measurements.
+public enum BF16Kernel: String, Sendable, CaseIterable {
+    /// AMX-BF16 tiles (`tdpbf16ps`): Sapphire Rapids and later, with the OS's permission.
+    case amx
+    /// `vdpbf16ps` register tiles: CPUs with AVX512-BF16 (Zen 4 and later, Cooper Lake,
+    /// Sapphire Rapids and later).
+    case avx512bf16
+    /// Operands rounded into fp32 copies, then OpenBLAS sgemm: any CPU.
+    case emulated
+    /// The AMX kernel with its tile instructions computed in software: slow, for the tests that
+    /// check its packing and blocking on CPUs without AMX.
+    case amxSoftware
+
+    var c: ckernels_bf16_kernel {
+        switch self {
+        case .amx: CKERNELS_BF16_AMX
+        case .avx512bf16: CKERNELS_BF16_AVX512
+        case .emulated: CKERNELS_BF16_EMULATED
+        case .amxSoftware: CKERNELS_BF16_AMX_SOFTWARE
+        }
+    }
+
+    /// True when this process can run the kernel (CPU features; for `.amx` also Linux's
+    /// permission, asked for here).
+    public var isAvailable: Bool { ckernels_bf16_kernel_available(c) != 0 }
+
+    /// How `doctor`, `bench` and the dashboard name it.
+    public var displayName: String {
+        switch self {
+        case .amx: "AMX-BF16 tiles (tdpbf16ps)"
+        case .avx512bf16: "AVX512-BF16 (vdpbf16ps)"
+        case .emulated: "fp32 emulation (OpenBLAS on rounded operands)"
+        case .amxSoftware: "AMX layout, tiles computed in software"
+        }
+    }
+
+    /// The kernel this process uses (`BF16KernelSelection.current`).
+    public static var best: BF16Kernel { BF16KernelSelection.current.kernel }
+}
+
+/// Which bf16 kernel this process uses, and why: the fastest the CPU has that proved itself.
+///
+/// The AMX kernel is only trusted after `ckernels_probe_sgemm_bf16` ran it in a child process
+/// and every entry matched exact sums within the fp32 bound (no machine the code was written
+/// on had AMX; a kernel that computes wrong results, or faults, must never run). It is then
+/// timed against the AVX512-BF16 kernel on a training-sized product and kept only if faster.
+public struct BF16KernelSelection: Sendable, Equatable {
+    public let kernel: BF16Kernel
+    /// One line on how it was chosen, e.g. `AMX-BF16 failed its check (killed by signal 4)`.
+    public let reason: String
+
+    /// What the child-process check of the AMX kernel found.
+    enum Probe: Equatable {
+        /// Worst error as a fraction of the fp32 summation bound (≤ 1).
+        case passed(worst: Double)
+        case wrong(worst: Double?)
+        case crashed(signal: Int)
+        case couldNotRun
+    }
+
+    /// Milliseconds per product of the timing race, fastest of a few.
+    struct Race: Equatable {
+        var amx: Double
+        var avx512: Double
+    }
+
+    /// The choice, as a pure function of the facts (tested without AMX hardware). `probe` and
+    /// `race` run only when their answer matters.
+    static func decide(amxAvailable: Bool, avx512Available: Bool, probe: () -> Probe,
+                       race: () -> Race) -> BF16KernelSelection {
+        let fallback: BF16Kernel = avx512Available ? .avx512bf16 : .emulated
+        guard amxAvailable else {
+            return BF16KernelSelection(kernel: fallback, reason: avx512Available ? "no AMX-BF16 on this CPU"
+                                                                                : "no AVX512-BF16 or AMX-BF16 on this CPU")
+        }
+        switch probe() {
+        case .passed:
+            guard avx512Available else { return BF16KernelSelection(kernel: .amx, reason: "AMX-BF16 passed its check") }
+            let times = race()
+            let timing = String(format: "%.2f ms vs %.2f ms with AVX512-BF16 on 1024×1152×288", times.amx, times.avx512)
+            return times.amx <= times.avx512
+                ? BF16KernelSelection(kernel: .amx, reason: "AMX-BF16 passed its check; \(timing)")
+                : BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 passed its check but was slower; \(timing)")
+        case .wrong(let worst):
+            let by = worst.map { String(format: " (error %.3g times the fp32 bound)", $0) } ?? ""
+            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 computed wrong products\(by); not used")
+        case .crashed(let signal):
+            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 check was killed by signal \(signal); not used")
+        case .couldNotRun:
+            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 check could not run (fork failed); not used")
+        }
+    }
+
+    /// Runs `kernel` through the child-process check.
+    static func probe(_ kernel: BF16Kernel) -> Probe {
+        var worst = Double.nan
+        let status = ckernels_probe_sgemm_bf16(kernel.c, &worst)
+        switch status {
+        case 0: return .passed(worst: worst)
+        case 1: return .wrong(worst: worst.isNaN ? nil : worst)
+        case 128...: return .crashed(signal: Int(status) - 128)
+        default: return .couldNotRun
+        }
+    }
+
+    /// Times AMX against AVX512-BF16 on the forward product of an `m`-size MLP up-projection
+    /// for one data-parallel shard (1024 rows): the fastest of three after a warm-up, in ms.
+    static func race() -> Race {
+        let (m, n, k) = (1024, 1152, 288)
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        let bytes = Int(ckernels_sgemm_bf16_workspace_size(Int32(m), Int32(n), Int32(k)))
+        let workspace = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { workspace.deallocate() }
+        func time(_ kernel: BF16Kernel) -> Double {
+            var best = Double.infinity
+            for round in 0..<4 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                ckernels_sgemm_bf16(kernel.c, 0, 1, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0, &c,
+                                    Int32(n), workspace)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                if round > 0 { best = min(best, ms) }
+            }
+            return best
+        }
+        return Race(amx: time(.amx), avx512: time(.avx512bf16))
+    }
+
+    private static let selected = Mutex<BF16KernelSelection?>(nil)
+
+    /// The selection, made on first use (~30 ms on an AMX machine: one fork, one race).
+    public static var current: BF16KernelSelection {
+        selected.withLock { chosen in
+            if let chosen { return chosen }
+            let made = decide(amxAvailable: BF16Kernel.amx.isAvailable, avx512Available: BF16Kernel.avx512bf16.isAvailable,
+                              probe: { probe(.amx) }, race: race)
+            chosen = made
+            return made
+        }
+    }
+}
