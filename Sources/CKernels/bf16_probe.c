@@ -9,6 +9,7 @@
 
 #if defined(__linux__)
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,7 +94,7 @@ int ckernels_probe_sgemm_bf16(ckernels_bf16_kernel kernel, double *worst) {
             // dashboard: a faulting kernel should end the child quietly.
             int faults[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
             for (int i = 0; i < 4; i++) signal(faults[i], SIG_DFL);
-            if (kernel == CKERNELS_BF16_AMX) ckernels_amx_permission();  // in case a kernel does not pass it on
+            if (kernel == CKERNELS_BF16_AMX) ckernels_amx_permission();  // in case fork did not pass it on
             double error = 0;
             for (int i = 0; i < SHAPES; i++) {
                 double e = shape_error(kernel, shapes[i], a, b, c, c0, workspace);
@@ -105,12 +106,19 @@ int ckernels_probe_sgemm_bf16(ckernels_bf16_kernel kernel, double *worst) {
         close(fds[1]);
         if (child > 0) {
             double error = NAN;
-            ssize_t got = read(fds[0], &error, sizeof error);
-            int code = 0;
-            while (waitpid(child, &code, 0) < 0 && errno == EINTR) {}
-            if (WIFSIGNALED(code)) status = 128 + WTERMSIG(code);
-            else status = WIFEXITED(code) && WEXITSTATUS(code) == 0 ? 0 : 1;
-            if (worst && got == (ssize_t)sizeof error) *worst = error;
+            // A kernel stuck in a loop must not hang the program: 20 s is ~100× the check's time.
+            struct pollfd ready = {fds[0], POLLIN, 0};
+            int finished = 0, code = 0;
+            if (poll(&ready, 1, 20000) > 0) finished = read(fds[0], &error, sizeof error) == (ssize_t)sizeof error;
+            else kill(child, SIGKILL);
+            pid_t waited;
+            while ((waited = waitpid(child, &code, 0)) < 0 && errno == EINTR) {}
+            // The child's own report decides; its exit status only tells how it died. (Where
+            // SIGCHLD is ignored, waitpid finds no child, and the report is all there is.)
+            if (waited == child && WIFSIGNALED(code)) status = 128 + WTERMSIG(code);
+            else if (finished) status = error <= 1 ? 0 : 1;
+            else status = waited == child ? 1 : -1;
+            if (worst && finished) *worst = error;
         }
         close(fds[0]);
     }
