@@ -12,6 +12,8 @@
 #define CKERNELS_MR 8
 #define CKERNELS_NV 3
 #define CKERNELS_NR (16 * CKERNELS_NV)
+/* The AMX kernel's B panels: two 16-column tiles. */
+#define CKERNELS_AMX_NR 32
 /* A·Aᵀ and Aᵀ·A read MR-row blocks out of NR-wide panels. */
 _Static_assert(CKERNELS_NR % CKERNELS_MR == 0, "MR must divide NR");
 

@@ -37,7 +37,7 @@ TARGET static INLINE void transpose_8x16(const __m512i r[8], __m512i out[8]) {
 }
 
 /* Where the words of lines [line, line + 8) at pair p go. */
-static uint32_t *slot(uint32_t *out, int width, size_t stride, int line, int p) {
+static INLINE uint32_t *slot(uint32_t *out, int width, size_t stride, int line, int p) {
     return out + (size_t)(line / width) * stride + (size_t)p * width + line % width;
 }
 
@@ -59,8 +59,8 @@ TARGET static INLINE void load_8x16(const float *src, int ld, int valid, __mmask
  * gets a zero half). 16 lines × 16 pairs at a time, so each store fills a whole cache line of a
  * B panel (two 8-line halves) or two pairs of an A panel. Lines past `lines` up to the 8 or 16
  * the kernel reads are zero. */
-TARGET void ckernels_pack_k_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs, int width,
-                                       size_t stride, uint32_t *out) {
+TARGET static INLINE void pack_k_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs, int width,
+                                            size_t stride, uint32_t *out) {
     for (int l0 = 0; l0 < lines; l0 += 16) {
         int second = width > CKERNELS_MR || l0 + 8 < lines;  // A has no panel past its last row
         for (int q = 0; q < pairs; q += 16) {
@@ -80,7 +80,8 @@ TARGET void ckernels_pack_k_contiguous(const float *src, int ld, int lines, int 
                         else _mm256_storeu_si256((__m256i *)dst, _mm512_castsi512_si256(h ? g1[j] : g0[j]));
                     }
                 } else {
-                    _mm512_storeu_si512(slot(out, width, stride, l0, q + 2 * j), _mm512_shuffle_i32x4(g0[j], g1[j], 0x44));
+                    _mm512_storeu_si512(slot(out, width, stride, l0, q + 2 * j),
+                                        _mm512_shuffle_i32x4(g0[j], g1[j], 0x44));
                     if (both)
                         _mm512_storeu_si512(slot(out, width, stride, l0, q + 2 * j + 1),
                                             _mm512_shuffle_i32x4(g0[j], g1[j], 0xEE));
@@ -92,8 +93,8 @@ TARGET void ckernels_pack_k_contiguous(const float *src, int ld, int lines, int 
 
 /* Packs an operand whose lines are contiguous (B, or Aᵀ as stored for trans_a): row kk of src
  * holds k index kk for every line. Each pair interleaves rows 2p and 2p+1, 16 lines at a time. */
-TARGET void ckernels_pack_lines_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs,
-                                           int width, size_t stride, uint32_t *out) {
+TARGET static INLINE void pack_lines_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs,
+                                                int width, size_t stride, uint32_t *out) {
     for (int p = 0; p < pairs; p++) {
         int kk = 2 * (p0 + p);
         const float *lo = src + (size_t)kk * ld, *hi = kk + 1 < k ? lo + ld : NULL;
@@ -105,11 +106,35 @@ TARGET void ckernels_pack_lines_contiguous(const float *src, int ld, int lines, 
             if (width == CKERNELS_MR) {
                 _mm256_storeu_si256((__m256i *)slot(out, width, stride, l0, p), _mm512_castsi512_si256(words));
                 if (l0 + 8 < lines)
-                    _mm256_storeu_si256((__m256i *)slot(out, width, stride, l0 + 8, p), _mm512_extracti64x4_epi64(words, 1));
+                    _mm256_storeu_si256((__m256i *)slot(out, width, stride, l0 + 8, p),
+                                        _mm512_extracti64x4_epi64(words, 1));
             } else {
                 _mm512_storeu_si512(slot(out, width, stride, l0, p), words);
             }
         }
+    }
+}
+
+/* The packers with the kernels' panel widths as constants, so slot()'s divisions by the width
+ * compile to shifts and the width tests fold away (a division per stored vector made packing
+ * measurably slower on the small shapes). */
+TARGET void ckernels_pack_k_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs, int width,
+                                       size_t stride, uint32_t *out) {
+    switch (width) {
+    case CKERNELS_MR: pack_k_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_MR, stride, out); break;
+    case CKERNELS_NR: pack_k_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_NR, stride, out); break;
+    case CKERNELS_AMX_NR: pack_k_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_AMX_NR, stride, out); break;
+    default: pack_k_contiguous(src, ld, lines, k, p0, pairs, width, stride, out);
+    }
+}
+
+TARGET void ckernels_pack_lines_contiguous(const float *src, int ld, int lines, int k, int p0, int pairs, int width,
+                                           size_t stride, uint32_t *out) {
+    switch (width) {
+    case CKERNELS_MR: pack_lines_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_MR, stride, out); break;
+    case CKERNELS_NR: pack_lines_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_NR, stride, out); break;
+    case CKERNELS_AMX_NR: pack_lines_contiguous(src, ld, lines, k, p0, pairs, CKERNELS_AMX_NR, stride, out); break;
+    default: pack_lines_contiguous(src, ld, lines, k, p0, pairs, width, stride, out);
     }
 }
 

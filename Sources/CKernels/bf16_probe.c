@@ -51,7 +51,8 @@ static double shape_error(ckernels_bf16_kernel kernel, probe_shape s, float *a, 
     for (size_t i = 0; i < bn; i++) b[i] = next_value(&state);
     for (size_t i = 0; i < cn; i++) c0[i] = c[i] = s.beta != 0 ? next_value(&state) : NAN;
     int lda = s.trans_a ? s.m : s.k, ldb = s.trans_b ? s.k : s.n;
-    ckernels_sgemm_bf16_unchecked(kernel, s.trans_a, s.trans_b, s.m, s.n, s.k, 1.0f, a, lda, b, ldb, s.beta, c, s.n, workspace);
+    ckernels_sgemm_bf16_unchecked(kernel, s.trans_a, s.trans_b, s.m, s.n, s.k, 1.0f, a, lda, b, ldb, s.beta, c, s.n,
+                                  workspace);
     double worst = 0;
     for (int i = 0; i < s.m; i++) {
         for (int j = 0; j < s.n; j++) {

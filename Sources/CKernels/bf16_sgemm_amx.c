@@ -22,7 +22,7 @@
 
 #define AMX_PAIRS 16  // pairs per A-tile row, rows per B tile
 #define MR 32
-#define NR 32
+#define NR CKERNELS_AMX_NR
 /* Chosen, not measured (no AMX machine was available): the AVX-512 path's blocks, which keep a
  * 32-row A panel (32 KB) and a B panel (32 KB) within Sapphire Rapids' 48 KB L1d and the A block
  * (256 KB) and the B block (1.2 MB) in its 2 MB L2. */

@@ -31,13 +31,15 @@ typedef struct {
 } blocking;
 
 static blocking plan(int m, int n, int k) {
-    blocking p = {ckernels_even_block(ckernels_ceil_div(k, 2), KC_MAX, 1), ckernels_even_block(m, MC_MAX, MR), ckernels_even_block(n, NC_MAX, NR)};
+    blocking p = {ckernels_even_block(ckernels_ceil_div(k, 2), KC_MAX, 1), ckernels_even_block(m, MC_MAX, MR),
+                  ckernels_even_block(n, NC_MAX, NR)};
     return p;
 }
 
 size_t ckernels_native_sgemm_workspace_size(int m, int n, int k) {
     blocking p = plan(m, n, k);
-    size_t b_words = (size_t)(p.nc / NR) * ckernels_panel_stride(p.kc, NR), a_words = (size_t)(p.mc / MR) * ckernels_panel_stride(p.kc, MR);
+    size_t b_words = (size_t)(p.nc / NR) * ckernels_panel_stride(p.kc, NR);
+    size_t a_words = (size_t)(p.mc / MR) * ckernels_panel_stride(p.kc, MR);
     return (b_words + a_words) * sizeof(uint32_t) + 64;
 }
 
@@ -103,7 +105,8 @@ TARGET static void block(int mc, int nc, int pairs, const uint32_t *pa, const ui
         int nr = nc - j0 < NR ? nc - j0 : NR, nv = ckernels_ceil_div(nr, 16);
         for (int i0 = 0; i0 < mc; i0 += MR) {
             int mr = mc - i0 < MR ? mc - i0 : MR;
-            const uint32_t *ap = pa + i0 / MR * ckernels_panel_stride(pairs, MR), *bp = pb + j0 / NR * ckernels_panel_stride(pairs, NR);
+            const uint32_t *ap = pa + i0 / MR * ckernels_panel_stride(pairs, MR);
+            const uint32_t *bp = pb + j0 / NR * ckernels_panel_stride(pairs, NR);
             float *ct = c + (size_t)i0 * ldc + j0;
             if (nv == 3) tile3(pairs, ap, bp, mr, nr, alpha, beta, ct, ldc);
             else if (nv == 2) tile2(pairs, ap, bp, mr, nr, alpha, beta, ct, ldc);

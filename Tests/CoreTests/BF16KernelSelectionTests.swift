@@ -25,8 +25,9 @@ struct BF16KernelSelectionTests {
         let slower = Selection.decide(amxAvailable: true, avx512Available: true, probe: { .passed(worst: 0.1) },
                                       race: { .init(amx: 4.0, avx512: 3.0) })
         #expect(slower.kernel == .avx512bf16 && slower.reason.contains("slower"), "\(slower.reason)")
-        let alone = Selection.decide(amxAvailable: true, avx512Available: false, probe: { .passed(worst: 0.1) },
-                                     race: { Issue.record("raced without a rival"); return .init(amx: 0, avx512: 0) })
+        let alone = Selection.decide(
+            amxAvailable: true, avx512Available: false, probe: { .passed(worst: 0.1) },
+            race: { Issue.record("raced without a rival"); return .init(amx: 0, avx512: 0) })
         #expect(alone.kernel == .amx)
     }
 

@@ -77,25 +77,25 @@ public struct BF16KernelSelection: Sendable, Equatable {
     static func decide(amxAvailable: Bool, avx512Available: Bool, probe: () -> Probe,
                        race: () -> Race) -> BF16KernelSelection {
         let fallback: BF16Kernel = avx512Available ? .avx512bf16 : .emulated
+        func otherwise(_ reason: String) -> BF16KernelSelection { BF16KernelSelection(kernel: fallback, reason: reason) }
         guard amxAvailable else {
-            return BF16KernelSelection(kernel: fallback, reason: avx512Available ? "no AMX-BF16 on this CPU"
-                                                                                : "no AVX512-BF16 or AMX-BF16 on this CPU")
+            return otherwise(avx512Available ? "no AMX-BF16 on this CPU" : "no AVX512-BF16 or AMX-BF16 on this CPU")
         }
         switch probe() {
-        case .passed:
-            guard avx512Available else { return BF16KernelSelection(kernel: .amx, reason: "AMX-BF16 passed its check") }
+        case .passed(let worst):
+            let checked = String(format: "AMX-BF16 passed its check (worst error %.3f of the fp32 bound)", worst)
+            guard avx512Available else { return BF16KernelSelection(kernel: .amx, reason: checked) }
             let times = race()
             let timing = String(format: "%.2f ms vs %.2f ms with AVX512-BF16 on 1024×1152×288", times.amx, times.avx512)
-            return times.amx <= times.avx512
-                ? BF16KernelSelection(kernel: .amx, reason: "AMX-BF16 passed its check; \(timing)")
-                : BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 passed its check but was slower; \(timing)")
+            return times.amx <= times.avx512 ? BF16KernelSelection(kernel: .amx, reason: "\(checked); \(timing)")
+                                             : otherwise("\(checked) but was slower; \(timing)")
         case .wrong(let worst):
             let by = worst.map { String(format: " (error %.3g times the fp32 bound)", $0) } ?? ""
-            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 computed wrong products\(by); not used")
+            return otherwise("AMX-BF16 computed wrong products\(by); not used")
         case .crashed(let signal):
-            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 check was killed by signal \(signal); not used")
+            return otherwise("AMX-BF16 check was killed by signal \(signal); not used")
         case .couldNotRun:
-            return BF16KernelSelection(kernel: fallback, reason: "AMX-BF16 check could not run (fork failed); not used")
+            return otherwise("AMX-BF16 check could not run (fork failed); not used")
         }
     }
 
@@ -140,8 +140,8 @@ public struct BF16KernelSelection: Sendable, Equatable {
     public static var current: BF16KernelSelection {
         selected.withLock { chosen in
             if let chosen { return chosen }
-            let made = decide(amxAvailable: BF16Kernel.amx.isAvailable, avx512Available: BF16Kernel.avx512bf16.isAvailable,
-                              probe: { probe(.amx) }, race: race)
+            let made = decide(amxAvailable: BF16Kernel.amx.isAvailable,
+                              avx512Available: BF16Kernel.avx512bf16.isAvailable, probe: { probe(.amx) }, race: race)
             chosen = made
             return made
         }
