@@ -9,7 +9,12 @@ extension StudyReport {
         out += "Every cell is a mean over \(results.seeds) seed\(results.seeds == 1 ? "" : "s") with its 95% interval "
             + "(Student's t, so with two seeds an interval is wide: it says how far apart the seeds were). "
             + "Correlations carry 95% stratified-bootstrap intervals over seeds; the scaling-law parameters, "
-            + "leave-one-out (jackknife) intervals. Losses are nats per byte on held-out text.\n\n"
+            + "leave-one-out (jackknife) intervals. Losses are nats per byte on held-out text. "
+        out += results.precision == .bf16
+            ? "Trained in bf16 mixed precision (`precision = \"bf16\"`: the matrix products' operands rounded to bf16, "
+                + "fp32 accumulation, master weights and optimizer states, as the paper trains); PTQ and the analyses "
+                + "evaluate the fp32 master weights in fp32.\n\n"
+            : "Trained in fp32.\n\n"
         out += "| size | parameters | non-embedding | steps | common loss (bounded by) |\n|---|---:|---:|---:|---|\n"
         for size in results.sizes {
             let common = results.commonLoss.first { $0.size == size.name }

@@ -27,7 +27,7 @@ extension StudyResults {
             optimizers: spec.optimizers, seeds: spec.seeds.count, rates: choices,
             commonLoss: commonLoss,
             cells: [], correlations: [], fits: [], samples: [], sweep: [], propagation: [], scaling: [],
-            scalingParameters: spec.scalingParameters)
+            scalingParameters: spec.scalingParameters, precision: recorded(spec.precision))
         let qat = runs.filter { $0.qat && $0.isFinished }
         for size in results.sizes.map(\.name) {
             for optimizer in spec.optimizers {

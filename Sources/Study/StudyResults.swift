@@ -28,6 +28,12 @@ public struct StudyResults: Sendable, Codable, Equatable {
     /// Uniform against allocated bits per optimizer, on the runs `propagation` profiles (nil when
     /// none was measured: the spec turns it off, or the store predates the measurement).
     public var allocation: [AllocationCurve]?
+    /// The matrix products the runs trained with; nil for fp32 (so fp32 results read and write as
+    /// they did before the field existed).
+    public var precision: MatmulPrecision?
+
+    /// `precision` as results record a spec's: nil for fp32.
+    public static func recorded(_ precision: MatmulPrecision) -> MatmulPrecision? { precision == .fp32 ? nil : precision }
 
     public struct Size: Sendable, Codable, Equatable {
         public var name: String

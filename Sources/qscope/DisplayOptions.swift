@@ -34,10 +34,12 @@ struct DisplayOptions: ParsableArguments {
         return options
     }
 
-    /// `BLAS Cooperlake 97 GF/s`: the sgemm kernels and one thread's measured rate (about 20 ms
-    /// to measure), so a slow kernel choice shows where the user looks.
+    /// `BLAS Cooperlake 97 GF/s, bf16 AVX512-BF16`: the sgemm kernels and one thread's measured
+    /// rate (about 20 ms to measure), and the kernel `--precision bf16` runs on, so a slow kernel
+    /// choice shows where the user looks. Choosing the bf16 kernel here, before any thread starts,
+    /// also runs its child-process check (AMX machines) at the safest moment.
     static func machine() -> String {
         let peak = Benchmark.sgemmPeak(threads: 1, n: 512, repeats: 4)
-        return "BLAS \(BLASKernel.current.coreName) \(Int(peak.rounded())) GF/s"
+        return "BLAS \(BLASKernel.current.coreName) \(Int(peak.rounded())) GF/s, bf16 \(BF16Kernel.best.shortName)"
     }
 }

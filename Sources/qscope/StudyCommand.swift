@@ -123,8 +123,10 @@ struct ReportCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else { throw QScopeError.badInput("no study.sqlite in \(store)") }
         let runStore = try RunStore(path: path)
         guard let spec = try runStore.spec() else { throw QScopeError.badInput("\(path) holds no study") }
-        guard let results = try StudyResults.load(from: runStore) ?? (try? StudyResults.compute(from: runStore, spec: spec))
+        guard var results = try StudyResults.load(from: runStore) ?? (try? StudyResults.compute(from: runStore, spec: spec))
         else { throw QScopeError.runtime("\(path): the study has not finished its measurements yet") }
+        // Results stored before they recorded the precision: the store's spec says it.
+        results.precision = StudyResults.recorded(spec.precision)
         let directory = out ?? ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report")
         try StudyReport.write(results, to: directory)
         Output.line("report: " + (directory as NSString).appendingPathComponent("report.md"))

@@ -28,6 +28,14 @@ struct KernelSelectionEndToEndTests {
         let kernel = report["blas_kernel"] as? String ?? ""
         // On an AVX-512 machine the chosen kernels are an AVX-512 set, whatever the library did.
         if features.contains("avx512") { #expect(["SkylakeX", "Cooperlake", "SapphireRapids"].contains(kernel)) }
+        // The bf16 kernel follows the features too, and says why; AMX only after its check.
+        let bf16 = report["bf16_kernel"] as? String ?? "", why = report["bf16_kernel_reason"] as? String ?? ""
+        print("bf16 kernel: \(bf16) (\(why))")
+        if features.contains("amx-bf16") {
+            #expect(bf16.hasPrefix("AMX") ? why.contains("passed its check") : why.contains("AMX-BF16"))
+        } else if features.contains("avx512-bf16") {
+            #expect(bf16.hasPrefix("AVX512-BF16") && why == "no AMX-BF16 on this CPU")
+        }
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))

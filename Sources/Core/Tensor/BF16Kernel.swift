@@ -42,6 +42,16 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
         }
     }
 
+    /// A few characters for the dashboard's status line.
+    public var shortName: String {
+        switch self {
+        case .amx: "AMX-BF16"
+        case .avx512bf16: "AVX512-BF16"
+        case .emulated: "emulated"
+        case .amxSoftware: "AMX in software"
+        }
+    }
+
     /// The kernel this process uses (`BF16KernelSelection.current`).
     public static var best: BF16Kernel { BF16KernelSelection.current.kernel }
 }

@@ -13,8 +13,9 @@ public struct DashboardView: Sendable {
     public var colorMode: ColorMode
     public var keyMap: KeyMap
     public var minimumSize: Size
-    /// The machine's matrix kernels and their measured peak, e.g. `BLAS Cooperlake 97 GF/s`,
-    /// shown at the right of the status line; nil shows nothing.
+    /// The machine's matrix kernels and their measured peak, e.g.
+    /// `BLAS Cooperlake 97 GF/s, bf16 AVX512-BF16`, shown at the right of the status line; nil
+    /// shows nothing.
     public var machine: String?
 
     public init(theme: Theme = .builtIn, glyphs: GlyphSet, colorMode: ColorMode,
