@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Matrix products: fp32 or bf16 (bf16 operands, fp32 accumulation).")
     var precision = MatmulPrecision.fp32.rawValue
 
+    @Option(help: "With --precision bf16: the kernel to time (amx, avx512bf16, emulated; default: the fastest this CPU has that passes its check).")
+    var bf16Kernel: String?
+
     @Option(help: "Also time 20 steps from this step on, after training there untimed (0: no late window). Catches slowdowns that set in part-way through training.")
     var lateStep = 300
 
@@ -51,6 +54,10 @@ struct BenchCommand: ParsableCommand {
         (overrides.hyper, overrides.weightDecay) = (try hyper.parsed(), hyper.weightDecay)
         overrides.qat = try qat.overrides()
         overrides.precision = try MatmulPrecision(named: precision)
+        if let bf16Kernel {
+            guard overrides.precision == .bf16 else { throw QScopeError.badInput("--bf16-kernel needs --precision bf16") }
+            try BF16KernelSelection.force(try BF16Kernel(named: bf16Kernel))
+        }
         let specs = try sizes.flatMap { size -> [RunSpec] in
             overrides.model = size
             return try RunOptions.naming(file: nil, flags: overrides) { try overrides.specs(RunDefaults(cores: threads)) }

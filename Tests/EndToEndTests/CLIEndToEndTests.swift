@@ -56,6 +56,8 @@ struct CLIEndToEndTests {
             (["train", "--bits", "4"], "--bits needs a QAT method"),
             (["train", "--qat", "quest", "--act-bits", "9"], "--act-bits must be 2 to 8"),
             (["bench", "--model", "nope"], "unknown model size"),
+            (["bench", "--precision", "bf16", "--bf16-kernel", "tpu"], "unknown bf16 kernel 'tpu'; choose one of: amx,"),
+            (["bench", "--bf16-kernel", "emulated"], "--bf16-kernel needs --precision bf16"),
             (["train", "--steps", "-1"], "--steps must be a positive integer"),
             (["train", "--corpus", fifo], "is a FIFO, not a regular file"),
             (["train", "--corpus", zero], "is a device or socket"),
@@ -233,6 +235,21 @@ struct StudyCommandsEndToEndTests {
         let best = try #require(records.first { $0["best"] as? Bool == true })
         let bestLoss = try #require(best["best_val_loss"] as? Double)
         #expect(points.allSatisfy { ($0["val_loss"] as? Double ?? .infinity) >= bestLoss })
+    }
+
+    /// `--bf16-kernel` times the kernel asked for, and refuses one the CPU cannot run.
+    @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))
+    func benchTimesTheBF16KernelAskedFor() throws {
+        let result = try QScopeBinary.run(["bench", "--model", "tiny", "--seconds", "0.1", "--late-step", "0",
+                                           "--precision", "bf16", "--bf16-kernel", "emulated", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(row["matmul_kernel"] as? String == "fp32 emulation (OpenBLAS on rounded operands)")
+        let amx = try QScopeBinary.run(["bench", "--model", "tiny", "--seconds", "0.1", "--late-step", "0",
+                                        "--precision", "bf16", "--bf16-kernel", "amx"])
+        if !(try QScopeBinary.run(["doctor", "--json"]).stdout.contains("amx-bf16")) {
+            #expect(amx.status == 2 && amx.stderr.hasPrefix("qscope: this CPU cannot run the amx bf16 kernel"), "\(amx.stderr)")
+        }
     }
 
     @Test(.enabled(if: QScopeBinary.exists, "needs a release build of qscope"))

@@ -7,7 +7,7 @@ import Synchronization
 /// Every kernel computes the same function (operands rounded to bf16, fp32 accumulation, fp32
 /// result) up to the fp32 summation order; they differ in speed and in what the CPU must have.
 /// docs/platform.md §5.2–5.3 has the layouts and the measurements.
-public enum BF16Kernel: String, Sendable, CaseIterable {
+public enum BF16Kernel: String, NamedChoice {
     /// AMX-BF16 tiles (`tdpbf16ps`): Sapphire Rapids and later, with the OS's permission.
     case amx
     /// `vdpbf16ps` register tiles: CPUs with AVX512-BF16 (Zen 4 and later, Cooper Lake,
@@ -17,7 +17,9 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
     case emulated
     /// The AMX kernel with its tile instructions computed in software: slow, for the tests that
     /// check its packing and blocking on CPUs without AMX.
-    case amxSoftware
+    case amxSoftware = "amx-software"
+
+    public static let noun = "bf16 kernel"
 
     var c: ckernels_bf16_kernel {
         switch self {
@@ -91,21 +93,27 @@ public struct BF16KernelSelection: Sendable, Equatable {
         guard amxAvailable else {
             return otherwise(avx512Available ? "no AMX-BF16 on this CPU" : "no AVX512-BF16 or AMX-BF16 on this CPU")
         }
-        switch probe() {
+        let outcome = probe(), checked = summary(outcome)
+        guard case .passed = outcome else { return otherwise(checked) }
+        guard avx512Available else { return BF16KernelSelection(kernel: .amx, reason: checked) }
+        let times = race()
+        let timing = String(format: "%.2f ms vs %.2f ms with AVX512-BF16 on 1024×1152×288", times.amx, times.avx512)
+        return times.amx <= times.avx512 ? BF16KernelSelection(kernel: .amx, reason: "\(checked); \(timing)")
+                                         : otherwise("\(checked) but was slower; \(timing)")
+    }
+
+    /// The check's outcome in words; every outcome but `.passed` ends "not used".
+    static func summary(_ probe: Probe) -> String {
+        switch probe {
         case .passed(let worst):
-            let checked = String(format: "AMX-BF16 passed its check (worst error %.3f of the fp32 bound)", worst)
-            guard avx512Available else { return BF16KernelSelection(kernel: .amx, reason: checked) }
-            let times = race()
-            let timing = String(format: "%.2f ms vs %.2f ms with AVX512-BF16 on 1024×1152×288", times.amx, times.avx512)
-            return times.amx <= times.avx512 ? BF16KernelSelection(kernel: .amx, reason: "\(checked); \(timing)")
-                                             : otherwise("\(checked) but was slower; \(timing)")
+            return String(format: "AMX-BF16 passed its check (worst error %.3f of the fp32 bound)", worst)
         case .wrong(let worst):
             let by = worst.map { String(format: " (error %.3g times the fp32 bound)", $0) } ?? ""
-            return otherwise("AMX-BF16 computed wrong products\(by); not used")
+            return "AMX-BF16 computed wrong products\(by); not used"
         case .crashed(let signal):
-            return otherwise("AMX-BF16 check was killed by signal \(signal); not used")
+            return "AMX-BF16 check was killed by signal \(signal); not used"
         case .couldNotRun:
-            return otherwise("AMX-BF16 check could not run (fork failed); not used")
+            return "AMX-BF16 check could not run (fork failed); not used"
         }
     }
 
@@ -145,6 +153,24 @@ public struct BF16KernelSelection: Sendable, Equatable {
     }
 
     private static let selected = Mutex<BF16KernelSelection?>(nil)
+
+    /// Makes `kernel` this process's bf16 kernel (`bench --bf16-kernel`, to time the kernels
+    /// against each other): call before any model multiplies in bf16. The AMX kernel must still
+    /// pass its check; a kernel this CPU cannot run is bad input.
+    @discardableResult
+    public static func force(_ kernel: BF16Kernel) throws -> BF16KernelSelection {
+        guard kernel.isAvailable else {
+            let choices = BF16Kernel.allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", ")
+            throw QScopeError.badInput("this CPU cannot run the \(kernel.rawValue) bf16 kernel; it has: \(choices)")
+        }
+        if kernel == .amx {
+            let outcome = probe(.amx)
+            guard case .passed = outcome else { throw QScopeError.runtime(summary(outcome)) }
+        }
+        let chosen = BF16KernelSelection(kernel: kernel, reason: "chosen by --bf16-kernel")
+        selected.withLock { $0 = chosen }
+        return chosen
+    }
 
     /// The selection, made on first use (~30 ms on an AMX machine: one fork, one race).
     public static var current: BF16KernelSelection {
