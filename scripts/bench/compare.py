@@ -2,6 +2,7 @@
 
 Usage: python3 scripts/bench/compare.py [--model all] [--optimizer adamw|muon|...|all] [--threads 2]
                                         [--precision fp32|bf16|both] [--late-step N] [--json-out FILE]
+                                        [--bf16-kernel amx|avx512bf16|emulated]
 Needs torch==2.13.0 and a release build (make build); the other optimizers need the packages of
 scripts/bench/README.md, and shampoo a facebookresearch/optimizers checkout (--shampoo-src).
 One sitting, idle machine: shared machines drift by ±30% between sessions, so only ratios
@@ -140,7 +141,7 @@ def print_header(cpu, doctor, doctor_error, tfacts, has_bf16):
         num = lambda key: f"{doctor[key]:.0f}" if isinstance(doctor.get(key), (int, float)) else "?"  # noqa: E731
         summary, kernel = doctor.get("blas_summary", "?"), doctor.get("blas_kernel", "?")
         print(f"qscope   fp32: {summary}" + ("" if kernel in summary else f" [kernel set {kernel}]"))
-        print(f"         bf16: {doctor.get('bf16_kernel', '?')}")
+        print(f"         bf16: {doctor.get('bf16_kernel', '?')} ({doctor.get('bf16_kernel_reason', '?')})")
         print(f"         sgemm {num('sgemm_gflops_1_thread')} GFLOP/s on 1 thread, {num('sgemm_gflops_all_threads')} "
               f"on all {doctor.get('cores', '?')}; bf16 {num('bf16_gflops_1_thread')} GFLOP/s on 1 thread")
         print(f"         cpu {doctor.get('cpu', '?')}; features {doctor.get('features', '?')}")
@@ -266,6 +267,8 @@ def main():
     ap.add_argument("--seconds", type=float, help="qscope side: minimum seconds timed per size")
     ap.add_argument("--shampoo-src", help="PyTorch side: facebookresearch/optimizers checkout (35b201e1)")
     ap.add_argument("--qscope", default=str(ROOT / ".build/release/qscope"), help="the qscope binary")
+    ap.add_argument("--bf16-kernel", choices=["amx", "avx512bf16", "emulated"],
+                    help="qscope side, bf16 rows: the kernel to time (default: qscope's own choice; see qscope doctor)")
     ap.add_argument("--hyper", action="append", default=[], metavar="KEY=VALUE",
                     help="qscope side: an optimizer hyperparameter, e.g. ns_dtype=bfloat16 (repeatable)")
     ap.add_argument("--json-out", type=pathlib.Path, metavar="FILE",
@@ -300,6 +303,8 @@ def main():
             qscope_cmd += ["--seconds", str(args.seconds)]
         for item in args.hyper:
             qscope_cmd += ["--hyper", item]
+        if args.bf16_kernel and precision == "bf16":
+            qscope_cmd += ["--bf16-kernel", args.bf16_kernel]
         commands += [torch_cmd, qscope_cmd]
         torch_rows.update(run(torch_cmd, precision))
         qscope_rows.update(run(qscope_cmd, precision))
@@ -335,6 +340,7 @@ def main():
             "settings": {"model": args.model, "optimizer": args.optimizer, "threads": args.threads,
                          "precision": precisions, "late_step": args.late_step, "steps": args.steps,
                          "warmup": args.warmup, "seconds": args.seconds, "hyper": args.hyper,
+                         "bf16_kernel": args.bf16_kernel,
                          "commands": commands},
             "targets": {"qscope_over_torch_tokens_per_s_min": SPEED_TARGET,
                         "qscope_bf16_over_fp32_tokens_per_s_min": BF16_TARGET, "bf16_over_fp32_model": BF16_MODEL,
