@@ -11,22 +11,25 @@ struct BF16KernelSelectionTests {
 
     @Test func withoutAMXNeitherProbeNorRaceRuns() {
         for avx512 in [true, false] {
-            let chosen = Selection.decide(amxAvailable: false, avx512Available: avx512,
-                                          probe: { Issue.record("probed"); return .couldNotRun },
-                                          race: { Issue.record("raced"); return .init(amx: 0, avx512: 0) })
-            #expect(chosen.kernel == (avx512 ? .avx512bf16 : .emulated), "\(chosen.reason)")
+            for access in [Selection.AMXAccess.absent, .refused] {
+                let chosen = Selection.decide(amx: access, avx512Available: avx512,
+                                              probe: { Issue.record("probed"); return .couldNotRun },
+                                              race: { Issue.record("raced"); return .init(amx: 0, avx512: 0) })
+                #expect(chosen.kernel == (avx512 ? .avx512bf16 : .emulated), "\(chosen.reason)")
+                #expect(chosen.reason.contains("refused") == (access == .refused), "\(chosen.reason)")
+            }
         }
     }
 
     @Test func amxIsUsedOnlyWhenItPassesAndIsFaster() {
-        let faster = Selection.decide(amxAvailable: true, avx512Available: true, probe: { .passed(worst: 0.1) },
+        let faster = Selection.decide(amx: .granted, avx512Available: true, probe: { .passed(worst: 0.1) },
                                       race: { .init(amx: 1.0, avx512: 3.0) })
         #expect(faster.kernel == .amx && faster.reason.contains("1.00 ms vs 3.00 ms"), "\(faster.reason)")
-        let slower = Selection.decide(amxAvailable: true, avx512Available: true, probe: { .passed(worst: 0.1) },
+        let slower = Selection.decide(amx: .granted, avx512Available: true, probe: { .passed(worst: 0.1) },
                                       race: { .init(amx: 4.0, avx512: 3.0) })
         #expect(slower.kernel == .avx512bf16 && slower.reason.contains("slower"), "\(slower.reason)")
         let alone = Selection.decide(
-            amxAvailable: true, avx512Available: false, probe: { .passed(worst: 0.1) },
+            amx: .granted, avx512Available: false, probe: { .passed(worst: 0.1) },
             race: { Issue.record("raced without a rival"); return .init(amx: 0, avx512: 0) })
         #expect(alone.kernel == .amx)
     }
@@ -37,7 +40,7 @@ struct BF16KernelSelectionTests {
             (.crashed(signal: 4), "killed by signal 4"), (.couldNotRun, "could not run"),
         ]
         for (probe, words) in cases {
-            let chosen = Selection.decide(amxAvailable: true, avx512Available: true, probe: { probe },
+            let chosen = Selection.decide(amx: .granted, avx512Available: true, probe: { probe },
                                           race: { Issue.record("raced a failed kernel"); return .init(amx: 0, avx512: 0) })
             #expect(chosen.kernel == .avx512bf16 && chosen.reason.contains(words), "\(chosen.reason)")
         }

@@ -78,6 +78,15 @@ public struct BF16KernelSelection: Sendable, Equatable {
         case couldNotRun
     }
 
+    /// Whether this process may use the AMX tiles.
+    enum AMXAccess: Equatable {
+        /// The CPU (or the OS's XCR0) has no AMX-BF16.
+        case absent
+        /// The CPU has it, but Linux refused the tile state (arch_prctl; Linux 5.16+ grants it).
+        case refused
+        case granted
+    }
+
     /// Milliseconds per product of the timing race, fastest of a few.
     struct Race: Equatable {
         var amx: Double
@@ -86,12 +95,17 @@ public struct BF16KernelSelection: Sendable, Equatable {
 
     /// The choice, as a pure function of the facts (tested without AMX hardware). `probe` and
     /// `race` run only when their answer matters.
-    static func decide(amxAvailable: Bool, avx512Available: Bool, probe: () -> Probe,
+    static func decide(amx: AMXAccess, avx512Available: Bool, probe: () -> Probe,
                        race: () -> Race) -> BF16KernelSelection {
         let fallback: BF16Kernel = avx512Available ? .avx512bf16 : .emulated
         func otherwise(_ reason: String) -> BF16KernelSelection { BF16KernelSelection(kernel: fallback, reason: reason) }
-        guard amxAvailable else {
+        switch amx {
+        case .absent:
             return otherwise(avx512Available ? "no AMX-BF16 on this CPU" : "no AVX512-BF16 or AMX-BF16 on this CPU")
+        case .refused:
+            return otherwise("AMX-BF16 present, but Linux refused the tile state (arch_prctl ARCH_REQ_XCOMP_PERM)")
+        case .granted:
+            break
         }
         let outcome = probe(), checked = summary(outcome)
         guard case .passed = outcome else { return otherwise(checked) }
@@ -176,7 +190,9 @@ public struct BF16KernelSelection: Sendable, Equatable {
     public static var current: BF16KernelSelection {
         selected.withLock { chosen in
             if let chosen { return chosen }
-            let made = decide(amxAvailable: BF16Kernel.amx.isAvailable,
+            let access: AMXAccess = !CPUFeatures.current.contains(.amxBF16) ? .absent
+                : BF16Kernel.amx.isAvailable ? .granted : .refused
+            let made = decide(amx: access,
                               avx512Available: BF16Kernel.avx512bf16.isAvailable, probe: { probe(.amx) }, race: race)
             chosen = made
             return made
