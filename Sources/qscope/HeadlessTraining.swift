@@ -69,8 +69,9 @@ struct HeadlessTraining {
     }
 
     static func banner(_ spec: RunSpec, corpus: String) -> String {
-        "training \(spec.name) (\(Format.count(Double(spec.model.parameterCount))) parameters, lr \(spec.learningRate)"
-            + "\(spec.qat.map { ", QAT \($0.label)" } ?? "")\(spec.precision == .bf16 ? ", bf16 products" : "")) on \(corpus): "
+        let bf16 = spec.precision == .bf16 ? ", bf16 products on \(BF16Kernel.best.shortName)" : ""
+        return "training \(spec.name) (\(Format.count(Double(spec.model.parameterCount))) parameters, lr \(spec.learningRate)"
+            + "\(spec.qat.map { ", QAT \($0.label)" } ?? "")\(bf16)) on \(corpus): "
             + "\(spec.steps) steps of \(spec.batch)×\(spec.seq) tokens"
     }
 }
