@@ -15,13 +15,10 @@ size_t ckernels_bf16_gemm_workspace_size(int m, int n, int k) {
     return native > emulated ? native : emulated;
 }
 
-/* bf16 → fp32 is exact: the bf16 bits are the upper half of the fp32 pattern. */
+/* bf16 → fp32, exactly. */
 static void widen(const uint16_t *src, int ld, int rows, int cols, float *dst) {
     for (int i = 0; i < rows; i++) {
-        for (int j = 0; j < cols; j++) {
-            uint32_t bits = (uint32_t)src[(size_t)i * ld + j] << 16;
-            memcpy(dst + (size_t)i * cols + j, &bits, sizeof bits);
-        }
+        for (int j = 0; j < cols; j++) dst[(size_t)i * cols + j] = ckernels_bf16_to_float(src[(size_t)i * ld + j]);
     }
 }
 

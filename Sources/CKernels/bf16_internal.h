@@ -36,6 +36,14 @@ static inline uint16_t round_bf16(float x) {
     return (uint16_t)(bits >> 16);
 }
 
+/* The fp32 a bf16 stands for (exact: its bits are the upper half of the fp32 pattern). */
+static inline float ckernels_bf16_to_float(uint16_t bf16) {
+    uint32_t bits = (uint32_t)bf16 << 16;
+    float x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
 static inline int ckernels_ceil_div(int x, int y) { return (x + y - 1) / y; }
 
 /* Splits `total` units into the fewest blocks of at most `max` units and returns the common

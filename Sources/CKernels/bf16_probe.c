@@ -28,12 +28,7 @@ static const probe_shape shapes[] = {
 };
 #define SHAPES (int)(sizeof shapes / sizeof shapes[0])
 
-static float widen_bf16(float x) {
-    uint32_t bits = (uint32_t)round_bf16(x) << 16;
-    float y;
-    memcpy(&y, &bits, sizeof y);
-    return y;
-}
+static double rounded(float x) { return ckernels_bf16_to_float(round_bf16(x)); }
 
 /* Uniform in [-1, 1) from a 64-bit LCG (Knuth's MMIX constants): no denormals, no zeros. */
 static float next_value(uint64_t *state) {
@@ -58,8 +53,8 @@ static double shape_error(ckernels_bf16_kernel kernel, probe_shape s, float *a, 
         for (int j = 0; j < s.n; j++) {
             double exact = s.beta != 0 ? (double)s.beta * c0[(size_t)i * s.n + j] : 0, magnitude = fabs(exact);
             for (int p = 0; p < s.k; p++) {
-                double x = widen_bf16(s.trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-                double y = widen_bf16(s.trans_b ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j]);
+                double x = rounded(s.trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+                double y = rounded(s.trans_b ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j]);
                 exact += x * y;
                 magnitude += fabs(x * y);
             }

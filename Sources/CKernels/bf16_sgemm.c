@@ -30,10 +30,8 @@ int ckernels_bf16_kernel_available(ckernels_bf16_kernel kernel) {
  * upper half of an fp32). round_bf16 keeps denormals, unlike the native path's conversion. */
 static void round_copy(const float *src, int ld, int rows, int cols, float *dst) {
     for (int i = 0; i < rows; i++) {
-        for (int j = 0; j < cols; j++) {
-            uint32_t bits = (uint32_t)round_bf16(src[(size_t)i * ld + j]) << 16;
-            memcpy(dst + (size_t)i * cols + j, &bits, sizeof bits);
-        }
+        for (int j = 0; j < cols; j++)
+            dst[(size_t)i * cols + j] = ckernels_bf16_to_float(round_bf16(src[(size_t)i * ld + j]));
     }
 }
 

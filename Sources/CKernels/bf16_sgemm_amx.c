@@ -171,19 +171,9 @@ AMX static void micro_amx(int steps, const uint32_t *a, size_t stride, const uin
     if (two_rows && two_cols) _tile_stored(3, acc + 16 * NR + 16, NR * 4);
 }
 
-static float low_half(uint32_t word) {
-    uint32_t bits = word << 16;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
-static float high_half(uint32_t word) {
-    uint32_t bits = word & 0xFFFF0000u;
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
+/* The even (low half) and odd (high half) bf16 of a pair word. */
+static float low_half(uint32_t word) { return ckernels_bf16_to_float((uint16_t)word); }
+static float high_half(uint32_t word) { return ckernels_bf16_to_float((uint16_t)(word >> 16)); }
 
 /* micro_amx with tdpbf16ps computed as its pseudocode states: per pair, the even product is
  * added, then the odd one, each rounded in fp32 (the products of two bf16 are exact). */
